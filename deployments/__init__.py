@@ -1,0 +1,1 @@
+"""Prefect deployments: schedules, per-host work pools, registration and serve."""

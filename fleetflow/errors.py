@@ -1,0 +1,93 @@
+"""fleetflow's errors: one root class, one module.
+
+Library errors are converted at the adapters (``raise ... from exc``) so
+callers only ever catch these::
+
+    FleetflowError
+    ├── ConfigError                  bad settings outside git (URLs, paths, secrets)
+    ├── ResourceError                bad resource files (file, line, field)
+    │   └── ResourceErrors           several at once, collected in one pass
+    ├── ComponentUnavailable         a component (Docker, store, SSH...) cannot be reached
+    ├── CommandFailed                a command on a host exited non-zero
+    └── NotImplementedYet            a documented feature that has not landed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class FleetflowError(Exception):
+    """Root of every error fleetflow raises on purpose."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        if hint:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip() if self.hint else self.message
+
+
+class ConfigError(FleetflowError):
+    """Settings outside git are wrong: a URL, a path, a missing secret."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the resource files something is: file, line and field."""
+
+    file: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} [{self.field}]" if self.field else where
+
+
+class ResourceError(FleetflowError):
+    """One problem in the resource files, with its location."""
+
+    def __init__(self, message: str, location: Location, *, hint: str = "") -> None:
+        super().__init__(f"{location}: {message}", hint=hint)
+        self.location = location
+        self.detail = message
+
+
+class ResourceErrors(ResourceError):
+    """Every problem found in one pass over the resource files."""
+
+    def __init__(self, errors: Sequence[ResourceError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0].location if self.errors else Location("<resources>")
+        body = "\n".join(f"  - {e}" for e in self.errors)
+        FleetflowError.__init__(self, f"{len(self.errors)} problem(s) in resource files:\n{body}")
+        self.location = first
+        self.detail = body
+
+
+class ComponentUnavailable(FleetflowError):
+    """A component fleetflow needs (Docker, store, SSH, Prefect) cannot be reached."""
+
+
+class CommandFailed(FleetflowError):
+    """A command on a host exited non-zero: host, command, status, stderr tail."""
+
+    def __init__(self, host: str, command: Sequence[str], exit_status: int, stderr: str) -> None:
+        self.host = host
+        self.command = list(command)
+        self.exit_status = exit_status
+        self.stderr_tail = "\n".join(stderr.strip().splitlines()[-20:])
+        super().__init__(
+            f"on {host}: `{' '.join(self.command)}` exited {exit_status}"
+            + (f":\n{self.stderr_tail}" if self.stderr_tail else "")
+        )
+
+
+class NotImplementedYet(FleetflowError):
+    """A documented feature whose issue is still open."""

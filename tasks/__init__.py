@@ -1,0 +1,1 @@
+"""Prefect tasks wrapping fleetflow adapters with retries and timeouts."""

@@ -8,7 +8,15 @@ callers only ever catch these::
     ├── ResourceError                bad resource files (file, line, field)
     │   └── ResourceErrors           several at once, collected in one pass
     ├── ComponentUnavailable         a component (Docker, store, SSH...) cannot be reached
+    │   └── StoreUnavailable         the state DB cannot be reached (URL masked)
+    ├── StoreError                   the state DB refused an operation
+    │   ├── StaleWriteError          a resource changed since it was read (revision check)
+    │   ├── LeaseHeldError           another run holds the lease (e.g. a sync of the same repo)
+    │   └── SchemaTooNewError        the DB was written by a newer fleetflow
     ├── CommandFailed                a command on a host exited non-zero
+    ├── DeployFailed                 a stack did not come up (and was rolled back when possible)
+    ├── GitError                     a repository cannot be cloned, fetched or read
+    ├── BackupError                  a dump, snapshot or restore failed
     └── NotImplementedYet            a documented feature that has not landed
 """
 
@@ -87,6 +95,38 @@ class CommandFailed(FleetflowError):
             f"on {host}: `{' '.join(self.command)}` exited {exit_status}"
             + (f":\n{self.stderr_tail}" if self.stderr_tail else "")
         )
+
+
+class StoreUnavailable(ComponentUnavailable):
+    """The state DB cannot be reached; the message carries the URL with the password masked."""
+
+
+class StoreError(FleetflowError):
+    """The state DB refused an operation."""
+
+
+class StaleWriteError(StoreError):
+    """A resource changed since the caller read it; re-read and retry."""
+
+
+class LeaseHeldError(StoreError):
+    """Another run holds the lease (owner and expiry in the message)."""
+
+
+class SchemaTooNewError(StoreError):
+    """The DB schema is newer than this fleetflow; upgrade fleetflow."""
+
+
+class DeployFailed(FleetflowError):
+    """A stack did not come up on its host (and was rolled back when possible)."""
+
+
+class GitError(FleetflowError):
+    """A repository cannot be cloned, fetched or read (credentials never in the message)."""
+
+
+class BackupError(FleetflowError):
+    """A dump, snapshot, retention or restore step failed."""
 
 
 class NotImplementedYet(FleetflowError):

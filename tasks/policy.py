@@ -1,0 +1,44 @@
+"""Retry and timeout policy shared by every fleetflow task.
+
+Retries back off exponentially with jitter so a fleet of agents retrying the
+same flaky registry or daemon does not stampede it. Timeouts that must really
+stop work are enforced inside the task (asyncio or subprocess timeouts); a
+Prefect ``timeout_seconds`` on a sync task only abandons its thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect.tasks import exponential_backoff
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a task is retried."""
+
+    retries: int = 3
+    backoff_factor: float = 2.0
+    jitter_factor: float = 0.5
+
+    def delays(self) -> list[float]:
+        """The base delay before each retry, in seconds (jitter is applied by Prefect)."""
+        return list(exponential_backoff(backoff_factor=self.backoff_factor)(self.retries))
+
+    def task_options(self) -> dict[str, object]:
+        """Keyword arguments for ``@task`` / ``Task.with_options``."""
+        return {
+            "retries": self.retries,
+            "retry_delay_seconds": self.delays(),
+            "retry_jitter_factor": self.jitter_factor,
+        }
+
+
+DEFAULT = RetryPolicy()
+"""Adapter calls that may fail transiently: Docker API, SSH, registry, store."""
+
+DEPLOY = RetryPolicy(retries=2, backoff_factor=5.0)
+"""A whole deploy of one stack: retried less, with longer pauses (the host may be rebooting)."""
+
+NEVER = RetryPolicy(retries=0)
+"""Pure steps (load, validate, plan): retrying cannot change the answer."""

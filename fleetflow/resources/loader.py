@@ -1,0 +1,223 @@
+"""Read resource files (``resource_path`` entries) into one ``Resources``, collecting every problem.
+
+Parse errors, bad values, unknown fields and duplicates are all gathered in
+one pass, each with file, line and field; nothing raises until
+``LoadResult.raise_for_errors``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ValidationError
+
+from fleetflow.errors import Location, ResourceError, ResourceErrors
+from fleetflow.resources.entries import CONFIG_OF, MODEL_OF, EntryLines, Kind, Resources
+from fleetflow.resources.locate import scan_lines
+from fleetflow.resources.sources import FileSource, WorkTreeSource, normalize
+
+# Komodo resource kinds fleetflow reads past without managing them.
+KOMODO_ONLY_KINDS = frozenset(
+    {"deployment", "build", "builder", "procedure", "action", "alerter", "server_template", "user_group"}
+)
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about the resource files: what, where, and what to do."""
+
+    message: str
+    location: Location
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" + (f" {self.hint}" if self.hint else "")
+
+
+@dataclass
+class LoadResult:
+    """The merged resources plus every error and warning found while reading them."""
+
+    resources: Resources
+    source: FileSource
+    files: list[str] = field(default_factory=list)
+    errors: list[ResourceError] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        """Raise ``ResourceErrors`` holding every error, if there is any."""
+        if self.errors:
+            raise ResourceErrors(self.errors)
+
+
+def accepted_keys(model: type[BaseModel]) -> set[str]:
+    """Field names and their aliases a model accepts."""
+    keys = set(model.model_fields)
+    for info in model.model_fields.values():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            keys.update(str(choice) for choice in alias.choices)
+        elif isinstance(alias, str):
+            keys.add(alias)
+    return keys
+
+
+def did_you_mean(word: str, candidates: Sequence[str] | set[str]) -> str:
+    """`` Did you mean `x`?`` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def sentence(text: str) -> str:
+    """Text ending in punctuation (messages and hints are joined with a space)."""
+    text = text.strip()
+    return text if not text or text[-1] in ".?!" else f"{text}."
+
+
+_HINTS = {
+    "bool_parsing": "use true or false",
+    "bool_type": "use true or false",
+    "string_type": "quote the value",
+    "missing": "add this field",
+    "list_type": "use an array or a comma-separated string",
+    "float_parsing": "use a number",
+    "int_parsing": "use a whole number",
+    "dict_type": "use a table",
+}
+
+
+class _Loader:
+    def __init__(self, source: FileSource) -> None:
+        self.result = LoadResult(Resources(), source)
+
+    def error(self, message: str, location: Location, hint: str = "") -> None:
+        self.result.errors.append(ResourceError(sentence(message), location, hint=sentence(hint)))
+
+    def warn(self, message: str, location: Location, hint: str = "") -> None:
+        self.result.warnings.append(Notice(sentence(message), location, sentence(hint)))
+
+    def collect_files(self, resource_paths: Sequence[str]) -> list[str]:
+        source, files = self.result.source, list[str]()
+        for raw in resource_paths or [""]:
+            clean = normalize(raw)
+            real = source.resolve(raw) if clean is not None else None
+            if clean is None or real is None:
+                self.error(
+                    f"resource_path {raw!r} leaves the repository",
+                    Location(raw, None, "resource_path"),
+                    "use a path relative to the repository root, without `..` or symlinks out",
+                )
+                continue
+            if not source.exists(real):
+                self.error(
+                    f"resource_path {raw!r} does not exist",
+                    Location(raw, None, "resource_path"),
+                    "check the path in resourcesync.toml (relative to the repository root)",
+                )
+                continue
+            if source.is_dir(real):
+                files.extend(f for f in source.list_files(real) if f.endswith(".toml"))
+            else:
+                files.append(real)
+        return list(dict.fromkeys(files))
+
+    def load_file(self, file: str) -> None:
+        try:
+            text = self.result.source.read_text(file)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error(f"cannot read file ({type(exc).__name__})", Location(file), "is it UTF-8 text?")
+            return
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            at = _TOML_AT.search(message)
+            line = int(at.group(1)) if at else None
+            self.error(f"invalid TOML: {_TOML_AT.sub('', message)}", Location(file, line), "fix the syntax")
+            return
+        lines = scan_lines(text, file)
+        for key, value in doc.items():
+            self.load_table(file, key, value, lines.get(key, []))
+
+    def load_table(self, file: str, key: str, value: Any, lines: list[EntryLines]) -> None:
+        where = lines[0].locate() if lines else Location(file)
+        if key in KOMODO_ONLY_KINDS:
+            self.warn(f"[[{key}]] is a Komodo resource fleetflow does not manage; ignored", where)
+            return
+        try:
+            kind = Kind(key)
+        except ValueError:
+            self.warn(f"unknown table `{key}`; ignored", where, did_you_mean(key, [k.value for k in Kind]))
+            return
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.error(f"`{key}` must be an array of tables", where, f"write each entry as [[{key}]]")
+            return
+        for index, raw in enumerate(value):
+            entry_lines = lines[index] if index < len(lines) else EntryLines(file, None)
+            self.load_entry(kind, raw, entry_lines)
+
+    def _drop_unknown(
+        self, raw: dict[str, Any], model: type[BaseModel], lines: EntryLines, prefix: str, what: str
+    ) -> dict[str, Any]:
+        allowed = accepted_keys(model)
+        for key in [k for k in raw if k not in allowed]:
+            self.warn(
+                f"unknown field `{key}` in {what}; ignored",
+                lines.locate(prefix + key),
+                did_you_mean(key, allowed),
+            )
+            del raw[key]
+        return raw
+
+    def load_entry(self, kind: Kind, raw: dict[str, Any], lines: EntryLines) -> None:
+        model = MODEL_OF[kind]
+        name = raw.get("name")
+        what = f"{kind.value} {name!r}" if isinstance(name, str) else f"[[{kind.value}]]"
+        raw = self._drop_unknown(dict(raw), model, lines, "", what)
+        config_type = CONFIG_OF.get(kind)
+        if isinstance(raw.get("config"), dict) and config_type is not None:
+            raw["config"] = self._drop_unknown(dict(raw["config"]), config_type, lines, "config.", what)
+        try:
+            entry = model.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors(include_input=False, include_url=False):
+                path = ".".join(str(p) for p in err["loc"])
+                self.error(
+                    f"{what}: {err['msg']}",
+                    lines.locate(path or None),
+                    _HINTS.get(err["type"], ""),
+                )
+            return
+        assert isinstance(name, str)
+        seen = self.result.resources.lines.get((kind, name))
+        if seen is not None:
+            self.error(
+                f"duplicate {kind.value} {name!r}: also defined at {seen.locate()}",
+                lines.locate("name"),
+                "names must be unique per kind; rename or remove one",
+            )
+            return
+        self.result.resources.add(kind, name, entry)
+        self.result.resources.lines[(kind, name)] = lines
+
+
+def load_resources(root: Path | FileSource, resource_paths: Sequence[str] = ("",)) -> LoadResult:
+    """Read every ``.toml`` file under ``resource_paths`` (files or folders) of a repository."""
+    source: FileSource = WorkTreeSource(root) if isinstance(root, Path) else root
+    loader = _Loader(source)
+    files = loader.collect_files(resource_paths)
+    loader.result.files = files
+    for file in files:
+        loader.load_file(file)
+    return loader.result

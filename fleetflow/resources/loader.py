@@ -50,6 +50,8 @@ class LoadResult:
     files: list[str] = field(default_factory=list)
     errors: list[ResourceError] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
+    broken: set[tuple[Kind, str]] = field(default_factory=set)
+    """Entries that failed to load (by kind and name), so checks do not report them missing."""
 
     @property
     def ok(self) -> bool:
@@ -82,7 +84,11 @@ def did_you_mean(word: str, candidates: Sequence[str] | set[str]) -> str:
 def sentence(text: str) -> str:
     """Text ending in punctuation (messages and hints are joined with a space)."""
     text = text.strip()
-    return text if not text or text[-1] in ".?!" else f"{text}."
+    if not text:
+        return text
+    if "_" not in text.split()[0]:  # keep field names such as run_directory as written
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".?!" else f"{text}."
 
 
 _HINTS = {
@@ -191,13 +197,15 @@ class _Loader:
         try:
             entry = model.model_validate(raw)
         except ValidationError as exc:
+            if isinstance(name, str):
+                self.result.broken.add((kind, name))
+            located = []
             for err in exc.errors(include_input=False, include_url=False):
                 path = ".".join(str(p) for p in err["loc"])
-                self.error(
-                    f"{what}: {err['msg']}",
-                    lines.locate(path or None),
-                    _HINTS.get(err["type"], ""),
-                )
+                message = f"{what}: {err['msg'].removeprefix('Value error, ')}"
+                located.append((lines.locate(path or None), message, _HINTS.get(err["type"], "")))
+            for where, message, hint in sorted(located, key=lambda item: item[0].line or 0):
+                self.error(message, where, hint)
             return
         assert isinstance(name, str)
         seen = self.result.resources.lines.get((kind, name))

@@ -11,6 +11,8 @@ _MAX_VALUE = 80
 def _short(value: str | None) -> str:
     if value is None:
         return "(unset)"
+    if value == "":
+        return '""'
     one_line = value.replace("\n", "\\n")
     return one_line if len(one_line) <= _MAX_VALUE else one_line[: _MAX_VALUE - 1] + "…"
 

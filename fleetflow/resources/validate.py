@@ -48,7 +48,8 @@ class _Checks:
         self.secrets = secrets
         self.errors: list[ResourceError] = []
         self.warnings: list[Notice] = []
-        self.known_repos = set(self.res.repos)
+        self.broken = loaded.broken
+        self.known_repos = set(self.res.repos) | {name for kind, name in loaded.broken if kind is Kind.REPO}
         self.known_repos.update(s.config.linked_repo for s in self.res.syncs.values() if s.config.linked_repo)
         self.sync_repos = self.known_repos - set(self.res.repos)
         if repo_name:
@@ -116,7 +117,7 @@ class _Checks:
                 f"stack {name!r} has no server",
                 "set config.server to a [[server]] name",
             )
-        elif cfg.server not in self.res.servers:
+        elif cfg.server not in self.res.servers and (Kind.SERVER, cfg.server) not in self.broken:
             self.error(
                 Kind.STACK,
                 name,
@@ -134,7 +135,7 @@ class _Checks:
                 "add a [[repo]] entry or fix the name",
             )
         for dep in stack.after:
-            if dep not in self.res.stacks:
+            if dep not in self.res.stacks and (Kind.STACK, dep) not in self.broken:
                 self.error(
                     Kind.STACK,
                     name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import git
 
@@ -20,6 +20,7 @@ class CachedRepo:
     repo: git.Repo
     branch: str
     url: str
+    _known: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def head(self, branch: str | None = None) -> str:
         """The fetched head commit of ``branch`` (default: the tracked one)."""
@@ -34,12 +35,15 @@ class CachedRepo:
 
     def has_commit(self, sha: str) -> bool:
         """Whether ``sha`` names a commit present in the cache."""
+        if sha in self._known:
+            return True
         if not _SHA.match(sha):
             return False
         try:
             self.repo.git.cat_file("-e", f"{sha}^{{commit}}")
         except git.GitCommandError:
             return False
+        self._known.add(sha)
         return True
 
     def is_ancestor(self, old: str, new: str) -> bool:
@@ -66,14 +70,16 @@ class CachedRepo:
     def read_file(self, commit: str, path: str) -> bytes:
         """Bytes of ``path`` at ``commit``; :class:`GitError` when the path does not exist there."""
         self._require(commit)
+        spec = f"{commit}:{path.strip('/')}"
         try:
-            blob = self.repo.commit(commit).tree / path.strip("/")
-        except KeyError as exc:
+            _sha, kind, _size = self.repo.git.get_object_header(spec)
+        except ValueError as exc:
             where = f"commit {commit[:12]} of {redact_url(self.url)}"
             raise GitError(f"{path} does not exist at {where}") from exc
-        if blob.type != "blob":
-            raise GitError(f"{path} is a {blob.type}, not a file, at commit {commit[:12]}")
-        data: bytes = blob.data_stream.read()
+        kind_name = kind.decode() if isinstance(kind, bytes) else str(kind)  # typed str, returned as bytes
+        if kind_name != "blob":
+            raise GitError(f"{path} is a {kind_name}, not a file, at commit {commit[:12]}")
+        data: bytes = self.repo.git.get_object_data(spec)[3]
         return data
 
     def tree_files(self, commit: str, under: str = "") -> dict[str, str]:

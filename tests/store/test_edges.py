@@ -114,8 +114,8 @@ def test_duplicate_after_retry_counts_when_first_attempt_landed() -> None:
         raise pymongo.errors.DuplicateKeyError("E11000")
 
     _backend().run("writing", write, already_done=lambda: True)
+    attempts.clear()
     with pytest.raises(DuplicateKey):
-        attempts.clear()
         _backend().run("writing", write, already_done=lambda: False)
 
 

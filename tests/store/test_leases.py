@@ -37,9 +37,11 @@ def test_expired_lease_can_be_taken_and_old_owner_cannot_renew(store: StateStore
 def test_hold_lease_raises_with_owner_and_releases(store: StateStore) -> None:
     with store.hold_lease("sync:infra", "run-1", ttl_s=60) as lease:
         assert lease.owner == "run-1"
-        with pytest.raises(LeaseHeldError, match="run-1") as info:
-            with store.hold_lease("sync:infra", "run-2", ttl_s=60):
-                pass
+        with (
+            pytest.raises(LeaseHeldError, match="run-1") as info,
+            store.hold_lease("sync:infra", "run-2", 60),
+        ):
+            pass
         assert isinstance(info.value, LeaseHeld)
         assert info.value.owner == "run-1"
         assert info.value.expires == lease.expires

@@ -114,13 +114,13 @@ class GitTreeSource:
         try:
             self.repo = repo if isinstance(repo, git.Repo) else git.Repo(str(repo))
             self.commit = self.repo.commit(commit)
+            self.tree = self.commit.tree
+            self.hexsha: str = self.commit.hexsha
         except (git.GitError, ValueError, OSError) as exc:
             raise GitError(
                 f"cannot read commit {commit!r} of {repo}: {type(exc).__name__}",
                 hint="check the path and that the commit exists (git fetch?)",
             ) from exc
-        self.tree = self.commit.tree
-        self.hexsha: str = self.commit.hexsha
 
     def _obj(self, path: str) -> Any:
         if not path:

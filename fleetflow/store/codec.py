@@ -4,16 +4,15 @@ BSON keeps milliseconds and (by default) naive datetimes; montydb cannot even
 compare aware with naive ones. So the store hands the DB naive UTC datetimes
 and gives callers aware UTC ones. Free-form dicts (configs, facts, plans) may
 carry keys MongoDB-compatible servers refuse (``.`` anywhere, ``$`` first);
-those characters are swapped for full-width look-alikes on the way in and
-restored on the way out.
+those characters (and ``%``) are percent-escaped on the way in and restored on
+the way out.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, overload
-
-_DOT, _DOLLAR = "\uff0e", "\uff04"
+from urllib.parse import unquote
 
 
 def utcnow() -> datetime:
@@ -42,13 +41,12 @@ def from_db(moment: datetime | None) -> datetime | None:
 
 
 def _key_in(key: str) -> str:
-    key = key.replace(".", _DOT)
-    return _DOLLAR + key[1:] if key.startswith("$") else key
+    key = key.replace("%", "%25").replace(".", "%2E")
+    return "%24" + key[1:] if key.startswith("$") else key
 
 
 def _key_out(key: str) -> str:
-    key = key.replace(_DOT, ".")
-    return "$" + key[1:] if key.startswith(_DOLLAR) else key
+    return unquote(key) if "%" in key else key
 
 
 def encode(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Stack actions: start, stop, restart, pause, unpause, pull, destroy — by compose project name.
 
 Containers labelled ``komodo.skip`` (any value but "false") are left alone by
-stop, restart, pause and destroy unless ``include_skipped``: the action is then
+stop, restart, pause (and unpause) and destroy unless ``include_skipped``: the action is then
 narrowed to the other services, and destroy removes only their containers.
 """
 
@@ -15,7 +15,7 @@ from fleetflow.deploy.output import Masker, OutputLog
 from fleetflow.deploy.state import project_services
 from fleetflow.hosts.base import HostConnection, OnLine
 
-_PROTECTED = {Action.STOP, Action.RESTART, Action.PAUSE, Action.DESTROY}
+_PROTECTED = {Action.STOP, Action.RESTART, Action.PAUSE, Action.UNPAUSE, Action.DESTROY}
 
 
 def _args(

@@ -113,7 +113,7 @@ async def deploy(
             await compose(up, timeout=spec.timeout_s)
         with timer.stage("wait"):
             remaining = max(1.0, spec.timeout_s - (time.monotonic() - started))
-            states = await wait_ready(host, project, expected, timeout=remaining)
+            states = await wait_ready(host, project, expected, timeout=remaining, settle=spec.settle_s)
         with timer.stage("post_deploy"):
             await run_hook(host, spec, layout, spec.post_deploy, log)
         await mat.save_good(host, spec, layout)
@@ -167,7 +167,9 @@ async def _recover(
             compose = StackCompose(host, layout, old_project, log)
             await compose(["up", "-d", "--remove-orphans", *extra], timeout=spec.timeout_s)
             expected = [str(s) for s in meta.get("expected") or []]
-            states = await wait_ready(host, old_project, expected, timeout=spec.timeout_s)
+            states = await wait_ready(
+                host, old_project, expected, timeout=spec.timeout_s, settle=spec.settle_s
+            )
     except FleetflowError as exc:
         log.line(f"!! rollback failed: {log.mask(str(exc))}")
         return DeployStatus.FAILED, "", await project_services(host, spec.project_name)

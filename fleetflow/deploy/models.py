@@ -49,6 +49,7 @@ class DeploySpec(BaseModel):
     ignore_services: tuple[str, ...] = Field(default=(), description="Not waited for / checked.")
     reclone: bool = Field(default=False, description="Wipe the stack dir before writing files.")
     timeout_s: float = Field(default=180, gt=0, description="Bound for up + running/healthy wait.")
+    settle_s: float = Field(default=1.0, ge=0, description="Services must stay up this long after start.")
     secret_values: tuple[SecretStr, ...] = Field(default=(), description="Masked in every output.")
 
     @field_validator("files")

@@ -85,10 +85,18 @@ def problem(state: ServiceState) -> str:
 
 
 async def wait_ready(
-    host: HostConnection, project: str, expected: Collection[str], *, timeout: float, poll: float = 0.25
+    host: HostConnection,
+    project: str,
+    expected: Collection[str],
+    *,
+    timeout: float,
+    settle: float = 1.0,
+    poll: float = 0.2,
 ) -> list[ServiceState]:
-    """Poll until every ``expected`` service runs (and is healthy where checked); fail fast on exits."""
+    """Poll until every ``expected`` service runs (healthy where checked) and keeps running, unchanged,
+    for ``settle`` seconds (a service that crashes right after start is caught); fail fast on exits."""
     deadline = time.monotonic() + timeout
+    ready_since: tuple[float, set[str]] | None = None
     while True:
         states = await project_services(host, project)
         seen = {s.service: s for s in states if s.service in expected}
@@ -100,12 +108,16 @@ async def wait_ready(
             for name in expected
             if name not in seen or seen[name].state != "running" or seen[name].health == "starting"
         ]
-        if not waiting:
+        ids = {s.container_id for s in seen.values()}
+        now = time.monotonic()
+        if waiting or ready_since is None or ready_since[1] != ids:
+            ready_since = None if waiting else (now, ids)
+        elif now - ready_since[0] >= settle:
             return states
-        if time.monotonic() >= deadline:
+        if now >= deadline:
             raise DeployFailed(
                 f"project {project} on {host.name}: not running/healthy after {timeout:g} s: "
-                + ", ".join(sorted(waiting)),
+                + ", ".join(sorted(waiting) or ["(restarting)"]),
                 hint="raise the stack's timeout or check the service's healthcheck",
             )
-        await asyncio.sleep(poll)
+        await asyncio.sleep(min(poll, settle) if not waiting else poll)

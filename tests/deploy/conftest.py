@@ -24,7 +24,9 @@ def compose_yaml(image: str, services: dict[str, str]) -> bytes:
     """A compose file; ``services`` maps a name to extra YAML lines (indented 4) after image+command."""
     out = ["services:"]
     for name, extra in services.items():
-        out += [f"  {name}:", f"    image: {image}", f"    command: {SLEEPER}", "    init: false"]
+        out += [f"  {name}:", f"    image: {image}", "    init: false"]
+        if "command:" not in extra:
+            out.append(f"    command: {SLEEPER}")
         out += [f"    {line}" for line in extra.splitlines() if line.strip()]
     return ("\n".join(out) + "\n").encode()
 
@@ -66,6 +68,7 @@ def make_spec(project: str) -> SpecFactory:
             "commit": commit,
             "files": files,
             "timeout_s": 30,
+            "settle_s": 0.3,
         }
         return DeploySpec(**(fields | kw))
 

@@ -70,10 +70,19 @@ class DeploysMixin(StoreBase):
         }
         self._backend.insert(f"recording a deploy of {stack!r}", "deployments", doc)
         if doc["status"] == DeployStatus.GOOD.value:
-            current = self._find_one(f"reading last good deploy of {stack!r}", "last_good", {"_id": stack})
-            if current is None or current["finished"] <= doc["finished"]:
-                self._replace(f"recording last good deploy of {stack!r}", "last_good", {**doc, "_id": stack})
+            self._set_last_good(stack, doc)
         return _deploy(doc)
+
+    def _set_last_good(self, stack: str, doc: dict[str, Any]) -> None:
+        """Replace the stack's last good deploy unless a newer one is there.
+
+        Read then replace by ``_id`` (FerretDB pushes ``_id`` lookups down; a
+        filtered upsert scans). A racing older write can win: the stack then
+        looks changed and is redeployed, never skipped.
+        """
+        current = self._find_one(f"reading last good deploy of {stack!r}", "last_good", {"_id": stack})
+        if current is None or current["finished"] <= doc["finished"]:
+            self._replace(f"recording last good deploy of {stack!r}", "last_good", {**doc, "_id": stack})
 
     def last_good_deploy(self, stack: str) -> DeployRecord | None:
         """The stack's newest good deploy, or None."""

@@ -83,12 +83,12 @@ def open_store(
 ) -> StateStore:
     """Open the state store.
 
-    ``url``: ``mongodb://…`` (MongoDB or FerretDB), or None / ``"embedded"``
+    ``url``: ``mongodb://…`` (MongoDB or FerretDB), or None / "" / ``"embedded"``
     for montydb on SQLite under ``embedded_path`` (default: the settings'
     ``home/state``). ``timeout_s`` bounds each connection attempt and
     ``attempts`` the retries of transient failures.
     """
-    if url is None or url == "embedded":
+    if not url or url == "embedded":
         if embedded_path is None:
             from fleetflow.settings import load_settings
 

@@ -1,1 +1,1 @@
-"""Prefect flows: one module per operation."""
+"""Prefect flows, one module each (poll_repo, sync_resources, deploy_stack, stack_action, ...)."""

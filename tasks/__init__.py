@@ -1,1 +1,1 @@
-"""Prefect tasks wrapping fleetflow adapters with retries and timeouts."""
+"""Prefect tasks: adapter calls wrapped with retries and timeouts (see ``tasks.policy``)."""

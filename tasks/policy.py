@@ -8,9 +8,16 @@ Prefect ``timeout_seconds`` on a sync task only abandons its thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
+from prefect import Task
+from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -42,3 +49,22 @@ DEPLOY = RetryPolicy(retries=2, backoff_factor=5.0)
 
 NEVER = RetryPolicy(retries=0)
 """Pure steps (load, validate, plan): retrying cannot change the answer."""
+
+
+def fleet_task(
+    name: str, policy: RetryPolicy = DEFAULT, **options: Any
+) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """``@task`` with ``policy``'s retries and no input caching (inputs are live objects)."""
+
+    def decorate(fn: Callable[P, R]) -> Task[P, R]:
+        return Task(
+            fn,
+            name=name,
+            retries=policy.retries,
+            retry_delay_seconds=policy.delays(),
+            retry_jitter_factor=policy.jitter_factor,
+            cache_policy=NO_CACHE,
+            **options,
+        )
+
+    return decorate

@@ -1,0 +1,80 @@
+"""``deploy-stack``: deploy one stack at one commit on its server (runs on pool ``host-<server>``).
+
+Ad hoc::
+
+    from flows.deploy_stack import deploy_stack
+    asyncio.run(deploy_stack(repo="/srv/git/homelab.git", stack="newt"))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger, tags
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.runtime import flow_run
+
+from fleetflow.deploy import DeployResult, DeployStatus
+from fleetflow.errors import DeployFailed, FleetflowError
+from fleetflow.runtime import context
+from fleetflow.runtime.hosts import connect_server
+from fleetflow.runtime.report import deploy_markdown
+from fleetflow.runtime.specs import deploy_spec
+from fleetflow.store import Severity
+from tasks.deploy import deploy_on_host
+from tasks.resources import load_desired, open_repo
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    commit = str(p.get("commit") or "head")[:7]
+    return f"deploy {p.get('stack')} @ {p.get('server') or '?'} {commit}"
+
+
+def alert_key(stack: str) -> str:
+    """Dedup key of a stack's deploy alert."""
+    return f"deploy:{stack}"
+
+
+@flow(name="deploy-stack", flow_run_name=_run_name, log_prints=False)
+async def deploy_stack(
+    repo: str,
+    stack: str,
+    server: str = "",
+    commit: str | None = None,
+    branch: str = "main",
+    resource_paths: list[str] | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged."""
+    settings = context.settings()
+    snapshot = open_repo(repo, branch, commit)
+    desired = load_desired(snapshot, resource_paths or [])
+    if stack not in desired.stacks:
+        raise FleetflowError(
+            f"stack {stack!r} is not in the resource files of {snapshot.display} at {snapshot.short}",
+            hint="Check the name, or sync first.",
+        )
+    entry = desired.stacks[stack]
+    server_entry = desired.resources.servers[entry.config.server]
+    spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
+    host = connect_server(server_entry, settings)
+    apply = force or entry.config.auto_update
+    with tags(f"host:{server_entry.name}", f"stack:{stack}"):
+        result: DeployResult = await deploy_on_host.with_options(timeout_seconds=spec.timeout_s * 3 + 120)(
+            host, spec, force=force, apply=apply
+        )
+    await acreate_markdown_artifact(
+        key=f"deploy-{stack}".lower().replace("_", "-"),
+        markdown=deploy_markdown(result),
+        description=f"deploy {stack} @ {server_entry.name} {snapshot.short}",
+    )
+    store = context.store()
+    if result.status in (DeployStatus.FAILED, DeployStatus.ROLLED_BACK):
+        store.open_alert(
+            alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name}: {result.reason}"
+        )
+        raise DeployFailed(f"stack {stack} on {host.name} {result.status.value}: {result.reason}")
+    store.resolve_alert(alert_key(stack))
+    get_run_logger().info("%s %s: %s", stack, result.status.value, result.reason)
+    return result.model_dump(mode="json", exclude={"output_tail"})

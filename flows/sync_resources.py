@@ -1,0 +1,127 @@
+"""``sync-resources``: load -> validate -> plan -> apply -> pick stacks -> deploy in ``after`` rounds.
+
+A plan with errors applies nothing: the run fails listing every problem (file,
+line, field). Stacks deploy round by round; within a round all run at once and
+one host failing does not stop the others. The run's result (and its table
+artifact) lists every stack's outcome.
+
+Ad hoc::
+
+    from flows.sync_resources import sync_resources
+    asyncio.run(sync_resources(repo="examples/homelab", dry_run=True))
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.runtime import flow_run
+
+from fleetflow.errors import FleetflowError, ResourceErrors
+from fleetflow.resources import Action, Desired, Kind, render_rows, render_text, summary
+from fleetflow.runtime import context
+from fleetflow.runtime.apply import apply_plan, as_state, read_current
+from fleetflow.runtime.report import errors_markdown, outcome_rows
+from fleetflow.runtime.select import stacks_to_consider
+from fleetflow.store import SyncOutcome
+from tasks.fanout import deploy_round, destroy_removed
+from tasks.resources import load_desired, make_plan, open_repo
+
+FanOut = Literal["inline", "deployments"]
+FAILED = {"failed", "rolled_back", "crashed", "cancelled"}
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    label = p.get("sync_name") or str(p.get("repo", "")).rstrip("/").rsplit("/", 1)[-1]
+    return f"sync {label}{' (dry run)' if p.get('dry_run') else ''}"
+
+
+@flow(name="sync-resources", flow_run_name=_run_name)
+async def sync_resources(
+    repo: str,
+    branch: str = "main",
+    commit: str | None = None,
+    resource_paths: list[str] | None = None,
+    sync_name: str = "",
+    delete: bool | None = None,
+    dry_run: bool = False,
+    fan_out: FanOut = "inline",
+    changed_paths: list[str] | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Apply the resource files of ``repo`` at ``commit`` and deploy what changed."""
+    logger = get_run_logger()
+    store = context.store()
+    snapshot = open_repo(repo, branch, commit)
+    paths = resource_paths or []
+    try:
+        desired: Desired = load_desired(snapshot, paths)
+    except ResourceErrors as exc:
+        problems = [str(e) for e in exc.errors]
+        await acreate_markdown_artifact(
+            key="sync-errors", markdown=errors_markdown("Resource file errors", problems)
+        )
+        run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, [])
+        store.finish_sync_run(
+            run_id, SyncOutcome.FAILED, {}, error=f"{len(problems)} problem(s) in resource files"
+        )
+        raise
+    sync_entry = desired.resources.syncs.get(sync_name) if sync_name else None
+    deletes = delete if delete is not None else bool(sync_entry and sync_entry.config.deletes)
+    match_tags = list(sync_entry.config.match_tags) if sync_entry else []
+    current = read_current(store)
+    candidates = stacks_to_consider(desired, snapshot, store, current, changed_paths, force=force)
+    for name, why in sorted(candidates.items()):
+        logger.info("consider %s: %s", name, "; ".join(why))
+    plan = make_plan(
+        desired, as_state(current), delete=deletes, match_tags=match_tags, deploy=sorted(candidates)
+    )
+    rows = render_rows(plan)
+    await acreate_table_artifact(
+        key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"
+    )
+    await acreate_markdown_artifact(key="sync-plan-diff", markdown=f"```\n{render_text(plan)}\n```")
+    logger.info(
+        "plan at %s: %s; deploy rounds %s", snapshot.short, summary(plan), [list(r) for r in plan.rounds]
+    )
+    if dry_run:
+        return {
+            "commit": snapshot.commit,
+            "plan": rows,
+            "rounds": [list(r) for r in plan.rounds],
+            "stacks": {},
+        }
+
+    owner = str(flow_run.id or "local")
+    with store.hold_lease(f"sync:{snapshot.display}:{branch}", owner, ttl_s=3600):
+        run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)
+        apply_plan(store, plan, desired, current, snapshot.commit)
+        outcomes: dict[str, dict[str, Any]] = {}
+        params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
+        for number, stacks in enumerate(plan.rounds, start=1):
+            logger.info("round %d: %s", number, ", ".join(stacks))
+            outcomes |= await deploy_round(
+                desired, snapshot, list(stacks), params, fan_out=fan_out, force=force
+            )
+        removed = [e.name for e in plan.changes if e.kind is Kind.STACK and e.action is Action.DELETE]
+        outcomes |= await destroy_removed(removed, current, desired, fan_out=fan_out)
+        failed = sorted(name for name, o in outcomes.items() if o.get("status") in FAILED)
+        outcome = SyncOutcome.SUCCEEDED if not failed else SyncOutcome.PARTIAL
+        store.finish_sync_run(run_id, outcome, {n: str(o.get("status")) for n, o in outcomes.items()})
+    table = outcome_rows(outcomes)
+    if table:
+        await acreate_table_artifact(
+            key="sync-outcome", table=table, description=f"stacks at {snapshot.short}"
+        )
+    if failed:
+        details = "; ".join(f"{n}: {outcomes[n].get('reason', '')}" for n in failed)
+        raise FleetflowError(f"{len(failed)} of {len(outcomes)} stack(s) failed: {details}")
+    return {
+        "commit": snapshot.commit,
+        "plan": rows,
+        "rounds": [list(r) for r in plan.rounds],
+        "stacks": outcomes,
+    }

@@ -1,0 +1,132 @@
+"""Fan a sync out to its stacks: in-process subflows (reconcile, serve) or runs on host pools.
+
+``inline`` calls ``deploy-stack`` as a subflow in this process (one box).
+``deployments`` creates a ``deploy-stack/host-<server>`` run for each stack,
+picked up by that server's agent, with an idempotency key of stack + inputs
+digest + commit, so overlapping triggers never deploy a commit twice.
+Every stack gets an outcome; one failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from prefect.deployments import arun_deployment
+
+from fleetflow.agent import pool_name
+from fleetflow.deploy import Action, inputs_digest
+from fleetflow.resources import Desired
+from fleetflow.runtime import context
+from fleetflow.runtime.snapshot import RepoSnapshot
+from fleetflow.runtime.specs import deploy_spec
+from fleetflow.store import ResourceRecord
+
+Outcome = dict[str, Any]
+
+
+def _failed(server: str, commit: str, exc: BaseException) -> Outcome:
+    return {"status": "failed", "host": server, "commit": commit, "reason": str(exc) or type(exc).__name__}
+
+
+async def _inline(stack: str, server: str, params: Mapping[str, Any], force: bool) -> Outcome:
+    from flows.deploy_stack import deploy_stack
+
+    try:
+        result: Outcome = await deploy_stack(stack=stack, server=server, force=force, **params)
+    except Exception as exc:  # the outcome records it; the other stacks go on
+        return _failed(server, str(params["commit"]), exc)
+    return result
+
+
+async def _on_pool(
+    stack: str, server: str, desired: Desired, snapshot: RepoSnapshot, params: Mapping[str, Any], force: bool
+) -> Outcome:
+    spec = deploy_spec(stack, desired, snapshot)
+    key = f"{stack}:{inputs_digest(spec)[:16]}:{snapshot.commit[:12]}{':force' if force else ''}"
+    run = await arun_deployment(
+        name=f"deploy-stack/{pool_name(server)}",
+        parameters={"stack": stack, "server": server, "force": force, **params},
+        idempotency_key=key,
+        tags=[f"host:{server}", f"stack:{stack}"],
+        timeout=None,
+        poll_interval=2,
+    )
+    state = run.state
+    if state is None or not state.is_completed():
+        kind = state.type.value.lower() if state is not None else "unknown"
+        return {
+            "status": "failed",
+            "host": server,
+            "commit": snapshot.commit,
+            "reason": f"{kind}: {state and state.message}",
+        }
+    history = context.store().deploy_history(stack, limit=1)
+    last = history[0] if history else None
+    if last is not None and last.commit == snapshot.commit:
+        return {"status": last.status.value, "host": server, "commit": last.commit, "reason": last.summary}
+    return {
+        "status": "skipped",
+        "host": server,
+        "commit": snapshot.commit,
+        "reason": state.message or "unchanged",
+    }
+
+
+async def deploy_round(
+    desired: Desired,
+    snapshot: RepoSnapshot,
+    stacks: Sequence[str],
+    params: Mapping[str, Any],
+    *,
+    fan_out: str,
+    force: bool,
+) -> dict[str, Outcome]:
+    """Deploy every stack of one round concurrently; return each one's outcome."""
+
+    async def one(stack: str) -> tuple[str, Outcome]:
+        server = desired.stacks[stack].config.server
+        try:
+            if fan_out == "inline":
+                return stack, await _inline(stack, server, params, force)
+            return stack, await _on_pool(stack, server, desired, snapshot, params, force)
+        except Exception as exc:
+            return stack, _failed(server, snapshot.commit, exc)
+
+    return dict(await asyncio.gather(*(one(s) for s in stacks)))
+
+
+async def destroy_removed(
+    stacks: Sequence[str],
+    current: Mapping[str, Mapping[str, ResourceRecord]],
+    desired: Desired,
+    *,
+    fan_out: str,
+) -> dict[str, Outcome]:
+    """``compose down`` every stack the sync deleted, on the server it was on."""
+    from flows.stack_action import stack_action
+
+    async def one(stack: str) -> tuple[str, Outcome]:
+        config = current["stack"][stack].config.get("config", {})
+        server = str(config.get("server", ""))
+        project = str(config.get("project_name") or stack).lower()
+        params = {"stack": stack, "server": server, "project": project, "action": Action.DESTROY.value}
+        try:
+            if fan_out == "inline":
+                result: Outcome = await stack_action(**params)
+            else:
+                run = await arun_deployment(
+                    name=f"stack-action/{pool_name(server)}", parameters=params, timeout=None, poll_interval=2
+                )
+                ok = run.state is not None and run.state.is_completed()
+                result = {
+                    "status": "destroyed" if ok else "failed",
+                    "reason": run.state and run.state.message,
+                }
+        except Exception as exc:
+            return stack, _failed(server, "", exc)
+        ok = result.get("status") in {"good", "destroyed"}
+        return stack, {"host": server, "commit": "", **result, "status": "destroyed" if ok else "failed"}
+
+    return dict(await asyncio.gather(*(one(s) for s in stacks)))

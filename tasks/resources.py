@@ -1,0 +1,76 @@
+"""Tasks that read the repository: snapshot, load + validate + interpolate, plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fleetflow.errors import GitError
+from fleetflow.resources import (
+    ChainSecrets,
+    Desired,
+    EnvSecrets,
+    FileSecrets,
+    Plan,
+    PrefectSecrets,
+    SecretResolver,
+    interpolate,
+    load_resources,
+    plan,
+    validate,
+)
+from fleetflow.runtime import context
+from fleetflow.runtime.snapshot import RepoSnapshot, open_snapshot
+from tasks.policy import DEFAULT, NEVER, fleet_task
+
+
+def _retry_git(task: object, run: object, state: object) -> bool:
+    """Retry fetches (network, lock contention); a missing commit will not appear by retrying."""
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except GitError as exc:
+        return "does not exist" not in str(exc)
+    except Exception:
+        return False
+    return False
+
+
+@fleet_task("open-repo", DEFAULT, retry_condition_fn=_retry_git)
+def open_repo(repo: str, branch: str = "main", commit: str | None = None) -> RepoSnapshot:
+    """Fetch ``repo`` and open it at ``commit`` (default: the branch head)."""
+    return open_snapshot(repo, cache=context.repo_cache(), branch=branch, commit=commit)
+
+
+def secret_resolver() -> SecretResolver:
+    """Secrets from the environment, the secrets file, then Prefect Secret blocks."""
+    chain: list[SecretResolver] = [EnvSecrets()]
+    secrets_file = context.settings().secrets_file
+    if secrets_file is not None:
+        chain.append(FileSecrets(secrets_file))
+    chain.append(PrefectSecrets())
+    return ChainSecrets(*chain)
+
+
+def resolve_desired(snapshot: RepoSnapshot, resource_paths: Sequence[str]) -> Desired:
+    """Load, validate and interpolate; raise ``ResourceErrors`` listing every problem at once."""
+    loaded = validate(load_resources(snapshot.source, list(resource_paths) or [""]))
+    loaded.raise_for_errors()
+    return interpolate(loaded, secret_resolver())
+
+
+load_desired = fleet_task("load-resources", NEVER)(resolve_desired)
+
+
+@fleet_task("plan", NEVER)
+def make_plan(
+    desired: Desired,
+    current: dict[str, dict[str, dict[str, object]]],
+    *,
+    delete: bool,
+    match_tags: Sequence[str] = (),
+    deploy: Sequence[str] | None = None,
+) -> Plan:
+    """The resource plan and the deploy rounds of the stacks to consider."""
+    return plan(desired, current, delete=delete, match_tags=match_tags, deploy=deploy)
+
+
+__all__ = ["load_desired", "make_plan", "open_repo", "resolve_desired"]

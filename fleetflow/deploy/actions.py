@@ -7,9 +7,13 @@ narrowed to the other services, and destroy removes only their containers.
 
 from __future__ import annotations
 
+import json
+import posixpath
 import time
 from collections.abc import Sequence
+from typing import Any
 
+from fleetflow.deploy.materialize import DEPLOY_META
 from fleetflow.deploy.models import Action, DeployResult, DeployStatus
 from fleetflow.deploy.output import Masker, OutputLog
 from fleetflow.deploy.state import project_services
@@ -31,6 +35,20 @@ def _args(
     return [action.value, *services]
 
 
+async def _compose_files(host: HostConnection, stack: str) -> dict[str, Any]:
+    """cwd, compose files and env files of the stack's last deploy (from its deploy.json)."""
+    stack_dir = posixpath.join(str(host.stacks_root), stack)
+    raw = await host.read_file(posixpath.join(stack_dir, DEPLOY_META))
+    if raw is None:
+        return {"cwd": stack_dir}
+    meta = json.loads(raw)
+    return {
+        "cwd": str(meta.get("cwd") or stack_dir),
+        "files": [str(f) for f in meta.get("files") or []],
+        "env_files": [str(f) for f in meta.get("env_files") or []],
+    }
+
+
 async def run_action(
     host: HostConnection,
     project: str,
@@ -46,7 +64,7 @@ async def run_action(
 ) -> DeployResult:
     """Run ``action`` on ``project`` (optionally only ``services``) and report the containers after it.
 
-    ``pull`` needs the compose files: it runs in the stack dir ``<stacks_root>/<stack or project>``.
+    ``pull`` needs the compose files: it uses those of the last deploy of ``stack`` (default: project).
     Raises :class:`CommandFailed` (host, command, exit status, stderr tail) when compose fails.
     """
     log = OutputLog(Masker(()), on_line)
@@ -64,11 +82,12 @@ async def run_action(
         status, reason = DeployStatus.SKIPPED, "every selected service is labelled komodo.skip"
     else:
         args = _args(action, chosen, narrowed=narrowed, volumes=remove_volumes, stop_timeout=stop_timeout)
-        cwd = f"{host.stacks_root}/{stack or project}" if action is Action.PULL else str(host.stacks_root)
+        where: dict[str, Any] = {"cwd": str(host.stacks_root)}
         if action is Action.PULL:
             args = [*args[:1], "--ignore-pull-failures", *args[1:]]
+            where = await _compose_files(host, stack or project)
         log.step(f"docker compose -p {project} {' '.join(args)}")
-        await host.compose(project, args, cwd=cwd, timeout=timeout, on_line=log.line)
+        await host.compose(project, args, timeout=timeout, on_line=log.line, **where)
         status, reason = DeployStatus.GOOD, f"{action.value} done"
     after = await project_services(host, project)
     return DeployResult(

@@ -99,6 +99,9 @@ async def deploy(
             "commit": spec.commit,
             "expected": expected,
             "extra_args": spec.extra_args,
+            "cwd": layout.cwd,
+            "files": [*layout.compose_files, posixpath.join(layout.stack_dir, mat.OVERRIDE)],
+            "env_files": layout.env_files,
         }
         await mat.write_meta(host, layout, labels_override(spec, per_service, current), meta)
         old_project = last.project if last else project

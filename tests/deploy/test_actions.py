@@ -48,6 +48,17 @@ async def test_destroy_removes_everything_but_skip_labelled(
     assert project not in await read_host_state(host)
 
 
+async def test_pull_uses_the_files_of_the_last_deploy(
+    host, history, make_spec: SpecFactory, project: str, testbed_image: str
+) -> None:
+    files = {"apps/x/compose.yaml": compose_yaml(testbed_image, {"app": ""})}
+    assert (await deploy(host, make_spec(files, run_directory="apps/x"), history)).status is DeployStatus.GOOD
+    lines: list[str] = []
+    result = await run_action(host, project, Action.PULL, on_line=lines.append)
+    assert result.status is DeployStatus.GOOD
+    assert any("app" in line and "Pulling" in line for line in lines), lines
+
+
 async def test_compose_error_carries_host_command_and_stderr(host, project: str) -> None:
     (Path(host.stacks_root) / project).mkdir(parents=True)  # a stack dir without compose files
     with pytest.raises(CommandFailed) as info:

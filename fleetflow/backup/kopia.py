@@ -69,6 +69,10 @@ class Kopia:
 
     def run(self, args: Sequence[str], *, timeout_seconds: float | None = None) -> str:
         """Run ``kopia <args>`` with this repository's config; stdout, or BackupCommandFailed."""
+        return self.run_both(args, timeout_seconds=timeout_seconds)[0]
+
+    def run_both(self, args: Sequence[str], *, timeout_seconds: float | None = None) -> tuple[str, str]:
+        """Like run, returning (stdout, stderr): Kopia prints its summaries on stderr."""
         self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         argv = [
             self.binary,
@@ -98,7 +102,7 @@ class Kopia:
             stderr = scrub(done.stderr, secret)
             hint = "check the repository password secret" if _BAD_PASSWORD in stderr else ""
             raise BackupCommandFailed(shown, done.returncode, stderr, hint=hint)
-        return scrub(done.stdout, secret)
+        return scrub(done.stdout, secret), scrub(done.stderr, secret)
 
     def _json(self, args: Sequence[str]) -> Any:
         return parse_json(self.run([*args, "--json"]), " ".join(["kopia", *args]))
@@ -192,8 +196,8 @@ class Kopia:
     def restore(self, snapshot_id: str, target: Path) -> RestoreResult:
         """Restore snapshot ``snapshot_id`` (or ``id/sub/path``) into ``target``."""
         started = time.perf_counter()
-        output = self.run(["snapshot", "restore", snapshot_id, str(target)])
-        files, dirs = parse_restored(output)
+        stdout, stderr = self.run_both(["snapshot", "restore", snapshot_id, str(target)])
+        files, dirs = parse_restored(stdout + stderr)
         return RestoreResult(
             snapshot_id=snapshot_id,
             target=target,

@@ -1,0 +1,120 @@
+"""Register fleetflow on a Prefect server: pools per host, deployments, schedules, automation.
+
+Flow code is the installed package (module entrypoints such as
+``flows.deploy_stack.deploy_stack``), so agents need no clone of fleetflow.
+Called by ``fleetflow deploy`` and, for servers added in git, by every
+``sync-resources`` run that fans out to host pools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from uuid import UUID
+
+from prefect import get_client
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.types.entrypoint import EntrypointType
+
+from deployments import names
+from deployments.automations import ensure_zombie_automation
+from deployments.pools import CORE_POOL, PoolChanges, sync_work_pools
+from fleetflow.agent import pool_name
+from fleetflow.resources import SYNC_POLL_INTERVAL_SECONDS
+
+ENTRY = EntrypointType.MODULE_PATH
+
+
+@dataclass
+class Registration:
+    """What one registration created or updated."""
+
+    pools: PoolChanges = field(default_factory=PoolChanges)
+    deployments: list[str] = field(default_factory=list)
+    automation_created: bool = False
+
+
+async def register_host(server: str) -> list[str]:
+    """``deploy-stack`` and ``stack-action`` deployments on ``server``'s pool."""
+    from flows.deploy_stack import deploy_stack
+    from flows.stack_action import stack_action
+
+    created = []
+    for flow_obj, full in (
+        (deploy_stack, names.deploy_stack(server)),
+        (stack_action, names.stack_action(server)),
+    ):
+        deployment = await flow_obj.ato_deployment(
+            name=full.split("/", 1)[1],
+            work_pool_name=pool_name(server),
+            entrypoint_type=ENTRY,
+            tags=[f"host:{server}"],
+            description=f"{flow_obj.name} on server {server} (its agent runs it)",
+        )
+        await deployment.aapply()
+        created.append(full)
+    return created
+
+
+async def register_core(
+    repo: str,
+    *,
+    sync_name: str,
+    branch: str = "main",
+    resource_paths: Sequence[str] = (),
+    poll_seconds: int = SYNC_POLL_INTERVAL_SECONDS,
+) -> list[str]:
+    """``poll-repo/<sync>`` (scheduled, one at a time) and ``sync-resources/<sync>`` on the core pool."""
+    from flows.poll_repo import poll_repo
+    from flows.sync_resources import sync_resources
+
+    params = {"repo": repo, "branch": branch, "resource_paths": list(resource_paths), "sync_name": sync_name}
+    poll = await poll_repo.ato_deployment(
+        name=sync_name,
+        work_pool_name=CORE_POOL,
+        entrypoint_type=ENTRY,
+        parameters={**params, "fan_out": "deployments"},
+        interval=timedelta(seconds=poll_seconds),
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        ),
+        tags=[f"sync:{sync_name}"],
+        description=f"poll {sync_name} every {poll_seconds} s; a run while one is in flight is cancelled",
+    )
+    sync = await sync_resources.ato_deployment(
+        name=sync_name,
+        work_pool_name=CORE_POOL,
+        entrypoint_type=ENTRY,
+        parameters={**params, "fan_out": "deployments"},
+        concurrency_limit=1,
+        tags=[f"sync:{sync_name}"],
+        description=f"apply {sync_name} now (UI, API, webhook)",
+    )
+    await poll.aapply()
+    await sync.aapply()
+    return [names.poll_repo(sync_name), names.sync_resources(sync_name)]
+
+
+async def ensure_fleet(servers: Iterable[str], *, remove_missing: bool = False) -> Registration:
+    """Pools and per-host deployments for ``servers`` (idempotent), plus the zombie-run automation."""
+    wanted = sorted(set(servers))
+    report = Registration()
+    async with get_client() as client:
+        report.pools = await sync_work_pools(client, wanted, remove_missing=remove_missing)
+    for server in wanted:
+        report.deployments += await register_host(server)
+    report.automation_created = await ensure_zombie_automation()
+    return report
+
+
+async def deployment_ids(full_names: Iterable[str]) -> dict[str, UUID]:
+    """Ids of registered deployments by full name (missing ones left out)."""
+    found: dict[str, UUID] = {}
+    async with get_client() as client:
+        for full in full_names:
+            try:
+                found[full] = (await client.read_deployment_by_name(full)).id
+            except Exception:  # noqa: S112 - absent deployments are simply not reported
+                continue
+    return found

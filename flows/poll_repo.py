@@ -1,0 +1,66 @@
+"""``poll-repo``: has the tracked branch moved? Then sync exactly what the new commit changed.
+
+One fetch and one cursor read when nothing moved. The cursor advances only
+after the sync succeeded, so a failed sync is retried by the next poll.
+Scheduled every 5 minutes per resource sync with concurrency 1 (a new
+scheduled run is cancelled while one is in flight), or triggered by a push
+webhook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from fleetflow.git import poll, redact_url
+from fleetflow.runtime import context
+from flows.sync_resources import FanOut, sync_resources
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    return f"poll {p.get('sync_name') or redact_url(str(p.get('repo', '')))}"
+
+
+@flow(name="poll-repo", flow_run_name=_run_name)
+async def poll_repo(
+    repo: str,
+    branch: str = "main",
+    resource_paths: list[str] | None = None,
+    sync_name: str = "",
+    fan_out: FanOut = "inline",
+) -> dict[str, Any]:
+    """Fetch ``branch`` of ``repo``; when it moved, run ``sync-resources`` for the new commit."""
+    store = context.store()
+    key = redact_url(repo)
+
+    def cursor_get() -> str | None:
+        cursor = store.get_repo_cursor(key, branch)
+        return cursor.commit if cursor is not None else None
+
+    def cursor_set(commit: str) -> None:
+        store.set_repo_cursor(key, branch, commit)
+
+    found = poll(context.repo_cache(), repo, branch, cursor_get, cursor_set, advance=False)
+    if not found.changed or found.new_commit is None:
+        get_run_logger().info("%s %s: no new commit (%s)", key, branch, (found.old or "")[:12])
+        return {"changed": False, "commit": found.old}
+    get_run_logger().info(
+        "%s %s: %s -> %s, %s path(s) changed%s",
+        key, branch, (found.old or "none")[:12], found.new_commit[:12],
+        "all" if found.changed_paths is None else len(found.changed_paths),
+        " (force-push)" if found.force_pushed else "",
+    )  # fmt: skip
+    result = await sync_resources(
+        repo=repo,
+        branch=branch,
+        commit=found.new_commit,
+        resource_paths=resource_paths,
+        sync_name=sync_name,
+        fan_out=fan_out,
+        changed_paths=found.changed_paths,
+    )
+    cursor_set(found.new_commit)
+    return {"changed": True, "commit": found.new_commit, "sync": result}

@@ -15,6 +15,7 @@ from fleetflow.backup.kopia_models import (
 from fleetflow.backup.kopia_models import RestoreResult as KopiaRestoreResult
 from fleetflow.backup.layout import DumpDir, list_dumps
 from fleetflow.backup.manifest import verify_manifest, write_manifest
+from fleetflow.backup.mongodump_tool import DumpTool
 from fleetflow.backup.redact import mask_url
 from fleetflow.backup.restore import RestoreResult, restore_dump
 from fleetflow.backup.retention import RetentionOutcome, RetentionPlan, apply_retention, plan_retention
@@ -25,6 +26,7 @@ __all__ = [
     "DumpDir",
     "DumpProgress",
     "DumpResult",
+    "DumpTool",
     "Kopia",
     "KopiaRestoreResult",
     "RepositoryAction",

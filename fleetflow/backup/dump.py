@@ -20,7 +20,8 @@ from pymongo.errors import PyMongoError
 from fleetflow.backup import layout
 from fleetflow.backup.manifest import write_manifest
 from fleetflow.backup.mongo_client import mongo_client, mongo_failure
-from fleetflow.backup.mongo_format import metadata_document, write_metadata
+from fleetflow.backup.mongo_format import iter_bson_file, metadata_document, read_metadata, write_metadata
+from fleetflow.backup.mongodump_tool import DumpTool, resolve_tool, run_mongodump
 from fleetflow.backup.redact import mask_url
 from fleetflow.errors import BackupError
 
@@ -100,6 +101,55 @@ def _wanted(db: Database[Any], collections: Sequence[str] | None) -> list[Mappin
     return [by_name[c] for c in sorted(set(collections))]
 
 
+Progress = Callable[[DumpProgress], None] | None
+
+
+def _dump_with_pymongo(
+    url: str, database: str, folder: Path, collections: Sequence[str] | None, on_progress: Progress
+) -> list[CollectionDump]:
+    with mongo_client(url) as client:
+        db = client[database]
+        try:
+            infos = _wanted(db, collections)
+            saved = []
+            for number, info in enumerate(infos, start=1):
+                saved.append(_dump_collection(db, info, folder))
+                if on_progress is not None:
+                    on_progress(
+                        DumpProgress(
+                            collection=saved[-1].name,
+                            done=number,
+                            total=len(infos),
+                            documents=saved[-1].documents,
+                        )
+                    )
+        except PyMongoError as exc:
+            raise mongo_failure(f"dump of database {database}", url, exc) from exc
+    return saved
+
+
+def _stats_from_files(folder: Path, on_progress: Progress) -> list[CollectionDump]:
+    """Per-collection stats read back from a dump folder written by mongodump."""
+    metas = sorted(folder.glob(f"*{layout.METADATA_SUFFIX}"))
+    saved = []
+    for number, meta_path in enumerate(metas, start=1):
+        name = meta_path.name.removesuffix(layout.METADATA_SUFFIX)
+        data = folder / f"{name}{layout.BSON_SUFFIX}"
+        docs = list(iter_bson_file(data)) if data.is_file() else []
+        saved.append(
+            CollectionDump(
+                name=name,
+                type=str(read_metadata(meta_path).get("type", "collection")),
+                documents=len(docs),
+                bson_bytes=sum(len(d.raw) for d in docs),
+                gzip_bytes=meta_path.stat().st_size + (data.stat().st_size if data.is_file() else 0),
+            )
+        )
+        if on_progress is not None:
+            on_progress(DumpProgress(collection=name, done=number, total=len(metas), documents=len(docs)))
+    return saved
+
+
 def dump_database(
     url: str,
     database: str,
@@ -108,10 +158,12 @@ def dump_database(
     now: datetime | None = None,
     collections: Sequence[str] | None = None,
     on_progress: Callable[[DumpProgress], None] | None = None,
+    tool: DumpTool = DumpTool.AUTO,
 ) -> DumpResult:
     """Dump ``database`` to ``dest_root/<stamp>/<database>/``; the folder appears only when complete.
 
-    Writes a ``dump.json`` summary and a ``MANIFEST.sha256`` over every file.
+    Writes a ``dump.json`` summary and a ``MANIFEST.sha256`` over every file. ``tool=AUTO`` uses
+    ``mongodump`` when it is on PATH (and no collection subset is asked for), pymongo otherwise.
     Raises BackupError (URL password masked) and leaves no complete-looking folder on failure.
     """
     started = time.perf_counter()
@@ -119,32 +171,20 @@ def dump_database(
     final = dest_root / layout.format_stamp(taken_at)
     if final.exists():
         raise BackupError(f"dump folder {final} already exists", hint="wait a second or pass another `now`")
+    chosen, binary = resolve_tool(tool if collections is None else DumpTool.PYMONGO)
     dest_root.mkdir(parents=True, exist_ok=True)
     partial = dest_root / f"{layout.PARTIAL_PREFIX}{final.name}-{secrets.token_hex(4)}"
     folder = partial / database
     folder.mkdir(parents=True)
     try:
-        with mongo_client(url) as client:
-            db = client[database]
-            try:
-                infos = _wanted(db, collections)
-                saved = []
-                for number, info in enumerate(infos, start=1):
-                    saved.append(_dump_collection(db, info, folder))
-                    if on_progress is not None:
-                        on_progress(
-                            DumpProgress(
-                                collection=saved[-1].name,
-                                done=number,
-                                total=len(infos),
-                                documents=saved[-1].documents,
-                            )
-                        )
-            except PyMongoError as exc:
-                raise mongo_failure(f"dump of database {database}", url, exc) from exc
+        if binary is not None:
+            run_mongodump(binary, url, database, partial)
+            saved = _stats_from_files(folder, on_progress)
+        else:
+            saved = _dump_with_pymongo(url, database, folder, collections, on_progress)
         summary = {
             "format": "mongodump-gzip",
-            "tool": "fleetflow/pymongo",
+            "tool": chosen.value,
             "timestamp": taken_at.isoformat(),
             "database": database,
             "source": mask_url(url),

@@ -20,7 +20,7 @@ from bson import Int64, ObjectId
 from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING, DESCENDING, MongoClient
 
-from fleetflow.backup import DumpProgress, dump_database, list_dumps, restore_dump, verify_manifest
+from fleetflow.backup import DumpProgress, DumpTool, dump_database, list_dumps, restore_dump, verify_manifest
 from fleetflow.backup import mongo_client as mongo_client_module
 from fleetflow.backup.mongo_format import METADATA_KEYS
 from fleetflow.errors import BackupError, ComponentUnavailable
@@ -112,7 +112,7 @@ def test_layout_follows_mongodump_gzip_format(
     client: MongoClient[Any], mongodb_url: str, db_name: str, tmp_path: Path
 ) -> None:
     fill(client, db_name)
-    result = dump_database(mongodb_url, db_name, tmp_path, now=NOW)
+    result = dump_database(mongodb_url, db_name, tmp_path, now=NOW, tool=DumpTool.PYMONGO)
     folder = result.path / db_name
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"{c}{suffix}"

@@ -100,6 +100,12 @@ async def sync_resources(
         run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)
         apply_plan(store, plan, desired, current, snapshot.commit)
         outcomes: dict[str, dict[str, Any]] = {}
+        if fan_out == "deployments":
+            from deployments.register import ensure_fleet
+
+            servers = {desired.stacks[n].config.server for n in candidates}
+            enabled = {n for n, s in desired.resources.servers.items() if s.config.enabled}
+            await ensure_fleet(servers | enabled, remove_missing=deletes)
         params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))

@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect.deployments import arun_deployment
 
-from fleetflow.agent import pool_name
+from deployments import names
 from fleetflow.deploy import Action, inputs_digest
 from fleetflow.resources import Desired
 from fleetflow.runtime import context
@@ -46,7 +46,7 @@ async def _on_pool(
     spec = deploy_spec(stack, desired, snapshot)
     key = f"{stack}:{inputs_digest(spec)[:16]}:{snapshot.commit[:12]}{':force' if force else ''}"
     run = await arun_deployment(
-        name=f"deploy-stack/{pool_name(server)}",
+        name=names.deploy_stack(server),
         parameters={"stack": stack, "server": server, "force": force, **params},
         idempotency_key=key,
         tags=[f"host:{server}", f"stack:{stack}"],
@@ -117,7 +117,7 @@ async def destroy_removed(
                 result: Outcome = await stack_action(**params)
             else:
                 run = await arun_deployment(
-                    name=f"stack-action/{pool_name(server)}", parameters=params, timeout=None, poll_interval=2
+                    name=names.stack_action(server), parameters=params, timeout=None, poll_interval=2
                 )
                 ok = run.state is not None and run.state.is_completed()
                 result = {

@@ -11,9 +11,9 @@ def applied_server(store: StateStore, name: str) -> Server:
     record = store.get_resource("server", name)
     if record is None:
         return Server(name=name, config=ServerConfig())
-    return Server.model_validate(record.config)
+    return Server.model_validate({**record.config, "name": name})
 
 
 def applied_servers(store: StateStore) -> list[Server]:
     """Every applied server."""
-    return [Server.model_validate(r.config) for r in store.list_resources("server")]
+    return [Server.model_validate({**r.config, "name": r.name}) for r in store.list_resources("server")]

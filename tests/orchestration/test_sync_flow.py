@@ -1,0 +1,91 @@
+"""sync-resources and poll-repo end to end in one process: real git, real daemons, embedded store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fleetflow.errors import ResourceErrors
+from fleetflow.runtime import context
+from flows.poll_repo import poll_repo
+from flows.sync_resources import sync_resources
+from tests.orchestration.conftest import compose, container_ids, fleet_files, remove_projects
+from tests.support.gitrepo import GitRemote
+
+pytestmark = [pytest.mark.docker, pytest.mark.prefect]
+
+PROJECTS = ["alpha", "beta", "gamma"]
+
+
+@pytest.fixture
+def hosts(docker_hosts: dict[str, str]) -> Iterator[dict[str, str]]:
+    fleet = {"h1": docker_hosts["host1"], "h2": docker_hosts["host2"]}
+    for url in fleet.values():
+        remove_projects(url, PROJECTS)
+    yield fleet
+    for url in fleet.values():
+        remove_projects(url, PROJECTS)
+
+
+def test_sync_deploys_then_redeploys_only_what_changed_then_deletes(
+    prefect_harness: None, ff_home: Path, remote: GitRemote, hosts: dict[str, str], testbed_image: str
+) -> None:
+    remote.commit("fleet", fleet_files(hosts, testbed_image))
+    first = asyncio.run(poll_repo(repo=remote.url, resource_paths=["syncs"]))
+    stacks = first["sync"]["stacks"]
+    assert {n: o["status"] for n, o in stacks.items()} == {"alpha": "good", "beta": "good", "gamma": "good"}
+    assert first["sync"]["rounds"] == [["alpha", "beta"], ["gamma"]]
+    before = {p: container_ids(hosts["h1" if p != "beta" else "h2"], p) for p in PROJECTS}
+    assert all(before[p] for p in PROJECTS), before
+
+    # a commit touching only beta's compose file redeploys beta alone; the others keep their containers
+    remote.commit("beta sleeps longer", {"stacks/beta/compose.yaml": compose("sleep 7200", testbed_image)})
+    second = asyncio.run(poll_repo(repo=remote.url, resource_paths=["syncs"]))
+    assert set(second["sync"]["stacks"]) == {"beta"}
+    assert second["sync"]["stacks"]["beta"]["status"] == "good"
+    assert container_ids(hosts["h1"], "alpha") == before["alpha"]
+    assert container_ids(hosts["h1"], "gamma") == before["gamma"]
+    assert container_ids(hosts["h2"], "beta") != before["beta"]
+
+    # nothing new: one fetch, no sync
+    assert asyncio.run(poll_repo(repo=remote.url, resource_paths=["syncs"]))["changed"] is False
+
+    # removing gamma from git with delete on destroys it on its host
+    files = fleet_files(hosts, testbed_image, stacks={"alpha": "h1", "beta": "h2"})
+    remote.remove("stacks/gamma")
+    remote.commit("drop gamma", files)
+    head = remote.commit("noop", {"README.md": "fleet\n"})
+    third = asyncio.run(sync_resources(repo=remote.url, commit=head, resource_paths=["syncs"], delete=True))
+    assert third["stacks"]["gamma"]["status"] == "destroyed"
+    assert container_ids(hosts["h1"], "gamma") == {}
+    assert container_ids(hosts["h1"], "alpha") == before["alpha"]
+    assert context.store().get_resource("stack", "gamma") is None
+
+
+def test_a_plan_with_errors_applies_nothing(
+    prefect_harness: None, ff_home: Path, remote: GitRemote, hosts: dict[str, str], testbed_image: str
+) -> None:
+    remote.commit("fleet", fleet_files(hosts, testbed_image, stacks={"alpha": "h1"}))
+    asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"]))
+    store = context.store()
+    applied = store.get_resource("stack", "alpha")
+    assert applied is not None
+    bad = fleet_files(hosts, testbed_image, stacks={"alpha": "h1"})
+    bad["syncs/stacks.toml"] = bad["syncs/stacks.toml"].replace('server = "h1"', 'server = "nowhere"')
+    bad["syncs/more.toml"] = (
+        '[[variable]]\nname = "X"\nvalue = "1"\n[[stack]]\nname = "broken"\n[stack.config]\n'
+    )
+    head = remote.commit("broken", bad)
+    with pytest.raises(ResourceErrors) as caught:
+        asyncio.run(sync_resources(repo=remote.url, commit=head, resource_paths=["syncs"]))
+    text = str(caught.value)
+    assert "syncs/stacks.toml:" in text
+    assert "nowhere" in text
+    assert len(caught.value.errors) >= 2, text
+    assert store.get_resource("variable", "X") is None
+    after = store.get_resource("stack", "alpha")
+    assert after is not None
+    assert after.revision == applied.revision

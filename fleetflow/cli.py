@@ -78,17 +78,10 @@ def reconcile(
 
     Example: fleetflow reconcile examples/homelab
     """
-    from fleetflow.runtime.local import default_resource_paths, quiet_prefect_defaults
+    from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
-    from fleetflow.runtime.snapshot import is_worktree
-
-    local = Path(repo)
-    if is_worktree(repo) or local.exists():
-        paths = resource_path or default_resource_paths(local)
-        repo = str(local.resolve())
-    else:
-        paths = resource_path or ["syncs"]
+    repo, paths = _resolve_repo(repo, resource_path)
     result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
@@ -146,6 +139,139 @@ def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
         console.print(_outcome_table(f"stacks at {str(result.get('commit', ''))[:12]}", rows))
     if result.get("error"):
         err_console.print(f"[bold red]error:[/] {result['error']}")
+
+
+agent_app = typer.Typer(help="Run or install the agent (a Prefect worker on pool host-<server>).")
+app.add_typer(agent_app, name="agent")
+
+
+@agent_app.callback(invoke_without_command=True)
+def agent(
+    ctx: typer.Context,
+    server: Annotated[str, typer.Option(help="The [[server]] name whose pool this agent serves.")] = "",
+    query_seconds: Annotated[
+        int, typer.Option(help="How often the worker asks for work (latency vs API load).")
+    ] = 10,
+    limit: Annotated[int | None, typer.Option(help="At most this many flow runs at once.")] = None,
+) -> None:
+    """Run the agent for SERVER in the foreground (replaces this process with `prefect worker start`).
+
+    Example: fleetflow agent --server apollo
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from fleetflow.agent import exec_worker, worker_command
+
+    if not server:
+        raise FleetflowError(
+            "no server given", hint="Pass --server NAME (the [[server]] entry this host is)."
+        )
+    exec_worker(worker_command(server, query_seconds=query_seconds, limit=limit))
+
+
+@agent_app.command("install")
+def agent_install(
+    server: Annotated[str, typer.Option(help="The [[server]] name of this host.")],
+    unit_dir: Annotated[Path, typer.Option(help="Where to write the systemd unit.")] = Path(
+        "/etc/systemd/system"
+    ),
+    env_file: Annotated[Path | None, typer.Option(help="EnvironmentFile with PREFECT_API_URL etc.")] = None,
+    user: Annotated[str, typer.Option(help="User the agent runs as (needs Docker access).")] = "root",
+) -> None:
+    """Write a systemd unit (Restart=always) running `fleetflow agent --server SERVER`.
+
+    Example: fleetflow agent install --server apollo --env-file /etc/fleetflow/agent.env
+    """
+    from fleetflow.agent import systemd_unit, unit_path
+
+    path = unit_path(server, unit_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(systemd_unit(server, user=user, env_file=env_file))
+    typer.echo(f"wrote {path}; enable it with: systemctl daemon-reload && systemctl enable --now {path.name}")
+
+
+def _resolve_repo(repo: str, resource_path: list[str] | None) -> tuple[str, list[str]]:
+    from fleetflow.runtime.local import default_resource_paths
+    from fleetflow.runtime.snapshot import is_worktree
+
+    local = Path(repo)
+    if is_worktree(repo) or local.exists():
+        return str(local.resolve()), resource_path or default_resource_paths(local)
+    return repo, resource_path or ["syncs"]
+
+
+@app.command()
+def deploy(
+    repo: Annotated[str, typer.Argument(help="Git URL (or path) of the repository with the resource files.")],
+    sync: Annotated[str, typer.Option(help="Name of this resource sync (deployment names use it).")] = "main",
+    branch: Annotated[str, typer.Option(help="Tracked branch.")] = "main",
+    resource_path: Annotated[list[str] | None, typer.Option("--resource-path", "-r")] = None,
+    poll_seconds: Annotated[int, typer.Option(help="Poll interval.")] = 300,
+) -> None:
+    """Register fleetflow on the Prefect server at PREFECT_API_URL: pools, deployments, schedules.
+
+    One pool host-<server> per enabled server (run `fleetflow agent --server NAME` on each host),
+    plus poll-repo/SYNC every POLL_SECONDS and sync-resources/SYNC on pool fleetflow-core.
+
+    Example: PREFECT_API_URL=http://core:4200/api fleetflow deploy /srv/git/homelab.git --sync homelab
+    """
+    import asyncio
+    import os
+
+    from deployments.register import ensure_fleet, register_core
+    from fleetflow.runtime import context
+    from tasks.resources import resolve_desired
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise FleetflowError("PREFECT_API_URL is not set", hint="Point it at your Prefect server's /api.")
+    repo, paths = _resolve_repo(repo, resource_path)
+    from fleetflow.runtime.snapshot import open_snapshot
+
+    snapshot = open_snapshot(repo, cache=context.repo_cache(), branch=branch)
+    desired = resolve_desired(snapshot, paths)
+    servers = [n for n, s in desired.resources.servers.items() if s.config.enabled]
+
+    async def register() -> list[str]:
+        report = await ensure_fleet(servers)
+        core = await register_core(
+            repo, sync_name=sync, branch=branch, resource_paths=paths, poll_seconds=poll_seconds
+        )
+        return [*report.deployments, *core]
+
+    registered = asyncio.run(register())
+    table = Table(title=f"registered {len(registered)} deployment(s)")
+    table.add_column("deployment")
+    for name in registered:
+        table.add_row(name)
+    Console().print(table)
+
+
+@app.command()
+def serve(
+    repo: Annotated[str, typer.Argument(help="Path or git URL of the repository with the resource files.")],
+    sync: Annotated[str, typer.Option(help="Name of this resource sync.")] = "main",
+    branch: Annotated[str, typer.Option(help="Tracked branch.")] = "main",
+    resource_path: Annotated[list[str] | None, typer.Option("--resource-path", "-r")] = None,
+    poll_seconds: Annotated[int, typer.Option(help="Poll interval.")] = 300,
+    webhook_port: Annotated[
+        int, typer.Option(help="Push webhook port (needs FLEETFLOW_WEBHOOK_SECRET).")
+    ] = 8088,
+) -> None:
+    """Single-box mode: poll on a schedule, accept push webhooks, run everything in this process.
+
+    Example: FLEETFLOW_WEBHOOK_SECRET=... fleetflow serve /srv/git/homelab.git --sync homelab
+    """
+    from deployments.serve import run_serve
+
+    repo, paths = _resolve_repo(repo, resource_path)
+    run_serve(
+        repo,
+        sync_name=sync,
+        branch=branch,
+        resource_paths=paths,
+        poll_seconds=poll_seconds,
+        webhook_port=webhook_port,
+    )
 
 
 def main() -> None:

@@ -84,6 +84,16 @@ def safe_relpath(dest_dir: str, rel: str) -> str:
     return posixpath.join(dest_dir, posixpath.normpath(rel))
 
 
+def _settle(task: asyncio.Task[T], outcome: concurrent.futures.Future[T]) -> None:
+    """Copy a finished IO-loop task's outcome to a thread-safe future."""
+    if task.cancelled():
+        outcome.cancel()
+    elif (exc := task.exception()) is not None:
+        outcome.set_exception(exc)
+    else:
+        outcome.set_result(task.result())
+
+
 class IoLoop:
     """A daemon thread running one event loop for every SSH connection of the process."""
 
@@ -106,8 +116,27 @@ class IoLoop:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     async def call(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await ``coro`` on the IO loop from any other loop (cancellation is passed on)."""
-        return await asyncio.wrap_future(self.submit(coro))
+        """Await ``coro`` on the IO loop from any other loop.
+
+        Cancelling the caller cancels ``coro`` and waits (bounded) for its cleanup to finish,
+        so a cancelled remote command is really gone when the cancellation completes.
+        """
+        outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
+        tasks: list[asyncio.Task[T]] = []
+
+        def start() -> None:
+            task = self.loop.create_task(coro)
+            task.add_done_callback(lambda t: _settle(t, outcome))
+            tasks.append(task)
+
+        self.loop.call_soon_threadsafe(start)
+        waiter = asyncio.wrap_future(outcome)
+        try:
+            return await asyncio.shield(waiter)
+        except asyncio.CancelledError:
+            self.loop.call_soon_threadsafe(lambda: tasks[0].cancel())  # runs after start(): FIFO
+            await asyncio.wait({waiter}, timeout=3 * KILL_WAIT_S)
+            raise
 
     def call_sync(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
         if threading.current_thread() is self.thread:
@@ -317,6 +346,10 @@ class SshHost:
         """Kill the remote process group (out of band), then close the channel."""
         with contextlib.suppress(asyncssh.Error, OSError):
             proc.kill()
+        for _ in range(int(KILL_WAIT_S * 10)):  # the group id is the script's first line
+            if "pgid" in markers or proc.is_closing():
+                break
+            await asyncio.sleep(0.1)
         pgid = markers.get("pgid", "")
         if pgid.isdigit() and int(pgid) > 1:
             with contextlib.suppress(asyncssh.Error, OSError, TimeoutError):
@@ -360,9 +393,12 @@ class SshHost:
                         await sftp.chmod(tmp, mode)
                         await sftp.posix_rename(tmp, target)
                     except asyncssh.SFTPError:
-                        with contextlib.suppress(asyncssh.Error, OSError):
+                        with contextlib.suppress(asyncssh.Error, OSError, BrokenPipeError):
                             await sftp.remove(tmp)
                         raise
+        except asyncssh.SFTPConnectionLost as exc:
+            self._forget(conn)
+            raise self._unavailable(f"upload to {dest_dir}", exc) from exc
         except asyncssh.SFTPError as exc:
             raise FleetflowError(
                 f"on {self._name}: cannot write files under {dest_dir}: {exc.reason}",
@@ -388,6 +424,9 @@ class SshHost:
                 return data
         except asyncssh.SFTPNoSuchFile:
             return None
+        except asyncssh.SFTPConnectionLost as exc:
+            self._forget(conn)
+            raise self._unavailable(f"reading {path}", exc) from exc
         except asyncssh.SFTPError as exc:
             raise FleetflowError(f"on {self._name}: cannot read {path}: {exc.reason}") from exc
         except (asyncssh.Error, OSError) as exc:
@@ -425,7 +464,13 @@ class SshHost:
         try:
             listener = self._io.call_sync(self._forward(sock), timeout)
             try:
-                client = docker.DockerClient(base_url=f"unix://{sock}", timeout=30)
+                try:
+                    client = docker.DockerClient(base_url=f"unix://{sock}", timeout=30)
+                except docker.errors.DockerException as exc:
+                    raise ComponentUnavailable(
+                        f"Docker on {self._name} ({self.docker_host} over {self.address}): {exc}",
+                        hint="check that Docker runs on that host and docker_host names its socket",
+                    ) from exc
                 try:
                     yield client
                 finally:

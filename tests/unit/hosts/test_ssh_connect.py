@@ -77,7 +77,7 @@ def test_other_schemes_are_refused(tmp_path: Path) -> None:
 def test_secret_key_never_prints() -> None:
     opts = SshOptions(key=SecretStr("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA"), passphrase=SecretStr("pw"))
     assert "AAAA" not in repr(opts)
-    assert "pw'" not in str(opts)
+    assert "'pw'" not in repr(opts)
     assert opts.known_hosts is None
     assert opts.insecure_skip_host_key_check is False
 

@@ -1,0 +1,119 @@
+"""One ASGI app for ``fleetflow serve``: the ``/api`` endpoints, ``/healthz``, ``/metrics`` and the
+push webhook receiver (its routes included here, its lifespan chained), with one OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from fleetflow import __version__
+from fleetflow.api.auth import ApiError, install_audit
+from fleetflow.api.health import Check, Health, PrefectProbe, prefect_probe, store_check, verdict
+from fleetflow.api.launcher import DeploymentMissing, Launcher, PrefectLauncher
+from fleetflow.api.metrics import StoreCollector, metrics_registry
+from fleetflow.api.routes import Services, router
+from fleetflow.api.sources import NotFound, Planner, store_planner
+from fleetflow.api.tokens import TokenVerifier
+from fleetflow.errors import ComponentUnavailable, ConfigError, FleetflowError, GitError, ResourceErrors
+from fleetflow.settings import Settings, load_settings
+from fleetflow.store import StateStore
+from fleetflow.webhook import DeliveryLog
+
+# Most specific first: the first matching class decides the status.
+STATUS_OF: tuple[tuple[type[FleetflowError], int, str], ...] = (
+    (NotFound, 404, "not_found"),
+    (DeploymentMissing, 409, "not_registered"),
+    (ResourceErrors, 422, "invalid_resources"),
+    (ComponentUnavailable, 503, "unavailable"),
+    (GitError, 502, "git_failed"),
+    (ConfigError, 409, "conflict"),
+)
+
+
+def error_response(exc: FleetflowError) -> JSONResponse:
+    """A fleetflow error as a JSON answer naming what failed and what to do."""
+    status, code = next(((s, c) for cls, s, c in STATUS_OF if isinstance(exc, cls)), (500, "failed"))
+    return ApiError(status, code, exc.message, exc.hint).response()
+
+
+async def _api_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _fleetflow_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FleetflowError)
+    return error_response(exc)
+
+
+def create_api_app(
+    store: StateStore,
+    *,
+    launcher: Launcher | None = None,
+    planner: Planner | None = None,
+    settings: Settings | None = None,
+    webhook_app: FastAPI | None = None,
+    prefect: PrefectProbe | None = None,
+    max_poll_age_s: float | None = None,
+    metrics_interval_s: float = 10.0,
+) -> FastAPI:
+    """The API app over ``store``; ``launcher`` defaults to Prefect, ``webhook_app`` joins the same app."""
+    cfg = settings or load_settings()
+    deliveries: DeliveryLog | None = getattr(webhook_app.state, "deliveries", None) if webhook_app else None
+    probe = prefect or prefect_probe()
+    registry = metrics_registry(
+        StoreCollector(store, backup_root=cfg.backup_root, min_interval_s=metrics_interval_s)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if webhook_app is not None:
+                await stack.enter_async_context(webhook_app.router.lifespan_context(webhook_app))
+            yield
+
+    app = FastAPI(
+        title="fleetflow",
+        version=__version__,
+        description="GitOps for fleets of Docker hosts: deploys, stack actions, syncs, health, metrics.",
+        lifespan=lifespan,
+    )
+    app.state.verifier = TokenVerifier(store)
+    app.state.services = Services(
+        store=store,
+        launcher=launcher or PrefectLauncher(),
+        planner=planner or store_planner(store, cfg),
+        deliveries=deliveries,
+    )
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(FleetflowError, _fleetflow_error)
+    install_audit(app, store)
+    app.include_router(router)
+    if webhook_app is not None:
+        app.router.routes.extend(r for r in webhook_app.routes if isinstance(r, APIRoute))
+
+    @app.get("/healthz", tags=["ops"], response_model=Health, responses={503: {"model": Health}})
+    async def healthz() -> JSONResponse:
+        """Store, Prefect API and last poll; 200 when healthy, 503 otherwise (no auth)."""
+        store_ok, age = await anyio.to_thread.run_sync(store_check, store)
+        reason = await probe()
+        health = verdict(store_ok, Check(ok=reason is None, detail=reason or ""), age, max_poll_age_s)
+        return JSONResponse(health.model_dump(mode="json"), status_code=200 if health.status == "ok" else 503)
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format: syncs, deploys by outcome and duration, hosts up, alerts, backups."""
+        try:
+            body = await anyio.to_thread.run_sync(generate_latest, registry)
+        except FleetflowError as exc:
+            return PlainTextResponse(f"# metrics unavailable: {exc.message}\n", status_code=503)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return app

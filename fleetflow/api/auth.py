@@ -1,0 +1,116 @@
+"""Bearer-token auth, roles, JSON errors and the audit trail of every API call.
+
+401: no token, a malformed one, or one that is unknown, revoked or expired.
+403: a valid token whose role does not allow the call. Each ``/api`` call is
+recorded in the audit log with the token's name (never the token).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
+
+from fleetflow.api.tokens import Role, TokenVerifier
+from fleetflow.store import AuditRecord, StateStore
+
+log = logging.getLogger(__name__)
+ANONYMOUS = "-"
+_bearer = HTTPBearer(auto_error=False, description="An API token: `ff_<name>_<secret>`.")
+
+
+class ApiError(Exception):
+    """An error answered as JSON ``{"error", "message", "hint"}`` with ``status``."""
+
+    def __init__(self, status: int, error: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.status, self.error, self.message, self.hint = status, error, message, hint
+
+    def response(self) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        body = {"error": self.error, "message": self.message, "hint": self.hint}
+        return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+class Principal(BaseModel):
+    """Who is calling: the token's name and role."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Role
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(
+        401,
+        "unauthorized",
+        message,
+        "Send `Authorization: Bearer ff_<name>_<secret>` (fleetflow token create).",
+    )
+
+
+async def principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The caller behind the bearer token; :class:`ApiError` 401 when there is none valid."""
+    if credentials is None:
+        raise _unauthorized("no API token (expected an Authorization: Bearer header)")
+    verifier: TokenVerifier = request.app.state.verifier
+    found = await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
+    if found is None:
+        raise _unauthorized("API token not valid: malformed, unknown, revoked or expired")
+    request.state.actor = found[0]
+    return Principal(name=found[0], role=found[1])
+
+
+def require(role: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting tokens whose role includes ``role`` (403 otherwise)."""
+
+    async def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+        allow(caller, role)
+        return caller
+
+    return check
+
+
+def allow(caller: Principal, role: Role, what: str = "this call") -> None:
+    """Raise 403 unless ``caller`` may do what ``role`` may."""
+    if not caller.role.allows(role):
+        raise ApiError(
+            403,
+            "forbidden",
+            f"token {caller.name!r} has role {caller.role.value}; {what} needs {role.value}",
+            "Use a token with that role (fleetflow token create --role ...).",
+        )
+
+
+def install_audit(app: FastAPI, store: StateStore) -> None:
+    """Record every ``/api`` call: who (token name), method, route, target and status."""
+
+    @app.middleware("http")
+    async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith("/api/"):
+            return response
+        route = request.scope.get("route")
+        template = getattr(route, "path", request.url.path)
+        detail: dict[str, Any] = {"method": request.method, "status": response.status_code}
+        detail |= getattr(request.state, "audit", {})
+        record = AuditRecord(
+            action=f"api {request.method} {template}",
+            actor=getattr(request.state, "actor", ANONYMOUS),
+            target=request.url.path,
+            detail=detail,
+        )
+        try:
+            await anyio.to_thread.run_sync(store.audit, record)
+        except Exception as exc:  # the call happened; losing its audit line must not hide that
+            log.warning("audit of %s %s failed: %s", request.method, template, type(exc).__name__)
+        return response

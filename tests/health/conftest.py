@@ -48,6 +48,8 @@ def run_service(docker_hosts: dict[str, str], testbed_image: str, project: str) 
 
     yield run
     for host, cid in started:
-        with closing(docker.DockerClient(base_url=docker_hosts[host])) as client:
-            with suppress(docker.errors.NotFound):
-                client.containers.get(cid).remove(force=True)
+        with (
+            closing(docker.DockerClient(base_url=docker_hosts[host])) as client,
+            suppress(docker.errors.NotFound),
+        ):
+            client.containers.get(cid).remove(force=True)

@@ -182,11 +182,10 @@ async def deploy_stack(
 
 @router.post("/stack/{name}/{action}", tags=["act"])
 async def stack_action(
-    name: str, action: StackAction, request: Request, caller: Operator, svc: Svc
+    name: str, action: StackAction, request: Request, caller: Viewer, svc: Svc
 ) -> LaunchedRun:
-    """Start, stop, restart, pull or destroy (admin) the stack's compose project on its server."""
-    if action is StackAction.DESTROY:
-        allow(caller, Role.ADMIN, "destroy")
+    """Start, stop, restart, pull (operator) or destroy (admin) the stack's compose project on its server."""
+    allow(caller, Role.ADMIN if action is StackAction.DESTROY else Role.OPERATOR, action.value)
     target = await _blocking(lambda: stack_target(svc.store, name))
     params = {"stack": name, "server": target.server, "action": action.value, "project": target.project}
     run = await svc.launcher.launch(names.stack_action(target.server), params, tags=_tags(caller))

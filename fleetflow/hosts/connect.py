@@ -26,7 +26,9 @@ class SshOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    key_path: Path | None = Field(default=None, description="Private key file for key authentication.")
+    key_path: Path | None = Field(
+        default=None, description="Private key file; with no key at all, ~/.ssh keys and the agent."
+    )
     key: SecretStr | None = Field(
         default=None, description="Private key text (e.g. from a Prefect Secret block); wins over key_path."
     )

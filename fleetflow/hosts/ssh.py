@@ -209,7 +209,7 @@ class SshHost:
             raise ConfigError(
                 f"server {self._name}: {source} is not a usable private key ({type(exc).__name__})",
                 hint="give an OpenSSH/PEM private key and its passphrase, if it has one",
-            ) from None
+            ) from None  # the library's message could quote key text: never chain it
         return []
 
     async def _open(self) -> asyncssh.SSHClientConnection:
@@ -230,7 +230,7 @@ class SshHost:
                 agent_path=None if keys else (),
                 config=None,
                 connect_timeout=opts.connect_timeout_s,
-                keepalive_interval=opts.keepalive_s or None,
+                keepalive_interval=opts.keepalive_s,
             )
         except (TimeoutError, asyncssh.Error, OSError) as exc:
             raise self._unavailable("connect", exc) from exc
@@ -276,7 +276,8 @@ class SshHost:
 
         def emit(line: str) -> None:
             if on_line is not None:
-                caller.call_soon_threadsafe(on_line, line, context=ctx)
+                with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
+                    caller.call_soon_threadsafe(on_line, line, context=ctx)
 
         status, out, err, took = await self._io.call(self._run(script, timeout, emit))
         if status == -127:
@@ -319,12 +320,13 @@ class SshHost:
             await asyncio.wait_for(asyncio.shield(pumps), timeout)
         except TimeoutError:
             await self._kill(conn, proc, markers)
-            with contextlib.suppress(TimeoutError, asyncssh.Error):
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, asyncssh.Error):
                 await asyncio.wait_for(pumps, KILL_WAIT_S)
             err.append(f"timed out after {timeout:g} s; remote process group killed")
             return TIMEOUT_EXIT, out, err, time.perf_counter() - started
         except asyncio.CancelledError:
             await asyncio.shield(self._kill(conn, proc, markers))
+            pumps.cancel()
             raise
         except (asyncssh.Error, OSError) as exc:
             self._forget(conn)

@@ -116,3 +116,12 @@ async def test_compose_runs_remotely_against_the_configured_engine(host: SshHost
         "-p",
         "ffssh-none",
     )
+
+
+async def test_connection_dropped_mid_command_is_unavailable(host: SshHost) -> None:
+    run = asyncio.create_task(host.run(["sleep", "30"], timeout=60))
+    await asyncio.sleep(0.5)
+    await host.close()
+    with pytest.raises(ComponentUnavailable, match=r"SSH to edge .*: running a command failed"):
+        await run
+    assert (await host.run(["echo", "again"], timeout=10)).stdout == "again"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_helper import ROLES, Env, bearer, build, client_for
+from api_helper import ROLES, Env, bearer, build, client_for, serve_http
 
 from fleetflow.api import Role, create_token
 
@@ -124,3 +124,16 @@ async def test_no_token_in_any_log_line_or_audit_record(
     assert not any(secret in text for secret in secrets)
     assert not any(env.store.contains_text(secret) for secret in secrets)
     assert len(env.store.audit_log(limit=500)) == len(ROLES) * len(MATRIX)
+
+
+def test_role_matrix_over_real_http(tmp_path: Path) -> None:
+    env = build(tmp_path / "http")
+    got: dict[tuple[Role, str], int] = {}
+    with serve_http(env.app) as base, httpx.Client(base_url=base, timeout=10) as client:
+        for role in ROLES:
+            for method, _, path, _ in MATRIX:
+                create_token(env.store, "victim", Role.VIEWER)
+                got[(role, path)] = client.request(method, path, headers=bearer(env.tokens[role])).status_code
+        assert client.get("/api/stacks").status_code == 401
+    want = {(r, p): 200 if r.allows(least) else 403 for r in ROLES for _, _, p, least in MATRIX}
+    assert got == want

@@ -29,7 +29,8 @@ async def test_healthz_ok_without_auth(tmp_path: Path) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["store"]["ok"] and body["prefect"]["ok"]
+    assert body["store"]["ok"]
+    assert body["prefect"]["ok"]
     assert 0 <= body["last_poll_age_seconds"] < 60
 
 

@@ -75,7 +75,7 @@ def base_url(registry: str) -> str:
 
 
 class RegistryClient:
-    """Manifest digests of tags; each answer cached ``ttl_s`` seconds."""
+    """Manifest digests of tags; each answer cached ``ttl_s`` seconds (``cache`` may outlive the client)."""
 
     def __init__(
         self,
@@ -84,12 +84,13 @@ class RegistryClient:
         credentials: Mapping[str, tuple[str, SecretStr]] | None = None,
         ttl_s: float = CACHE_TTL_S,
         clock: Callable[[], float] = time.monotonic,
+        cache: dict[tuple[str, str, str], tuple[float, str]] | None = None,
     ) -> None:
         self._http = client
         self._creds = dict(credentials or {})
         self._ttl = ttl_s
         self._clock = clock
-        self._cache: dict[tuple[str, str, str], tuple[float, str]] = {}
+        self._cache = cache if cache is not None else {}
         self.requests = 0
 
     def _basic(self, registry: str) -> httpx.BasicAuth | None:

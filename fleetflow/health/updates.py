@@ -41,38 +41,51 @@ class ImageCheck(BaseModel):
     detail: str = ""
 
 
-def parse_inspect_lines(text: str) -> dict[str, tuple[str, list[str]]]:
-    """Lines ``<id>|<image or digests json>`` -> {id: (value, digests)}."""
-    out: dict[str, tuple[str, list[str]]] = {}
+def parse_inspect_lines(text: str) -> dict[str, tuple[str, str]]:
+    """Lines ``<id>|<a>|<b>`` (from ``docker inspect --format``) -> {id: (a, b)}."""
+    out: dict[str, tuple[str, str]] = {}
     for line in text.splitlines():
-        if "|" not in line:
-            continue
-        ident, _, value = line.partition("|")
-        first, _, second = value.partition("|")
-        digests = json.loads(second) if second.strip().startswith("[") else []
-        out[ident.strip()] = (first.strip(), [str(d) for d in digests or []])
+        parts = line.split("|", 2)
+        if len(parts) == 3:
+            out[parts[0].strip()] = (parts[1].strip(), parts[2].strip())
     return out
 
 
-async def running_digests(
+async def running_images(
     host: HostConnection, containers: Sequence[Container], *, timeout: float = 20.0
-) -> dict[str, list[str]]:
-    """Container id -> RepoDigests of the image it runs (two commands for the whole host)."""
+) -> dict[str, tuple[str, list[str]]]:
+    """Container id -> (configured image ref, RepoDigests of the image it runs): two commands per host.
+
+    The ref comes from the container's config: the engine lists a container by image id once its tag
+    has moved on to a newer image.
+    """
     if not containers:
         return {}
-    argv = ["docker", "inspect", "--format", "{{.Id}}|{{.Image}}|", *(c.id for c in containers)]
-    images = parse_inspect_lines((await host.run(argv, timeout=timeout, check=False)).stdout)
-    image_ids = sorted({image for image, _ in images.values()})
+    argv = [
+        "docker",
+        "inspect",
+        "--format",
+        "{{.Id}}|{{.Image}}|{{.Config.Image}}",
+        *(c.id for c in containers),
+    ]
+    found = parse_inspect_lines((await host.run(argv, timeout=timeout, check=False)).stdout)
+    image_ids = sorted({image for image, _ in found.values()})
     if not image_ids:
         return {}
     argv = ["docker", "image", "inspect", "--format", "{{.Id}}|-|{{json .RepoDigests}}", *image_ids]
-    digests = parse_inspect_lines((await host.run(argv, timeout=timeout, check=False)).stdout)
-    by_prefix = {full[:12]: full for full in images}
-    return {
-        short: digests.get(images[full][0], ("", []))[1]
-        for short in (c.id for c in containers)
-        if (full := by_prefix.get(short[:12])) is not None
+    digests = {
+        image: [str(d) for d in json.loads(raw or "[]") or []]
+        for image, (_, raw) in parse_inspect_lines(
+            (await host.run(argv, timeout=timeout, check=False)).stdout
+        ).items()
     }
+    by_prefix = {full[:12]: full for full in found}
+    out: dict[str, tuple[str, list[str]]] = {}
+    for c in containers:
+        if (full := by_prefix.get(c.id[:12])) is not None:
+            image, ref = found[full]
+            out[c.id] = (ref, digests.get(image, []))
+    return out
 
 
 async def check_updates(
@@ -84,16 +97,17 @@ async def check_updates(
     timeout: float = 20.0,
 ) -> list[ImageCheck]:
     """One check per running container of ``projects`` (the stacks with ``poll_for_updates``)."""
-    chosen = [c for c in containers if c.project in projects and c.image]
-    digests = await running_digests(host, chosen, timeout=timeout)
+    chosen = [c for c in containers if c.project in projects]
+    running = await running_images(host, chosen, timeout=timeout)
     checks: list[ImageCheck] = []
     for c in sorted(chosen, key=lambda c: (c.project, c.service, c.id)):
-        ref = parse_ref(c.image)
-        base = {"host": host.name, "project": c.project, "service": c.service, "image": c.image}
+        image, repo_digests = running.get(c.id, (c.image, []))
+        ref = parse_ref(image)
+        base = {"host": host.name, "project": c.project, "service": c.service, "image": image}
         if ref.pinned:
             checks.append(ImageCheck(**base, status=UpdateStatus.CURRENT, detail="pinned by digest"))
             continue
-        mine = [d.split("@", 1)[1] for d in digests.get(c.id, []) if d.split("@", 1)[0] == ref.hub_prefix]
+        mine = [d.split("@", 1)[1] for d in repo_digests if d.split("@", 1)[0] == ref.hub_prefix]
         if not mine:
             checks.append(
                 ImageCheck(**base, status=UpdateStatus.UNKNOWN, detail="image has no registry digest")

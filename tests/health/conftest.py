@@ -9,6 +9,8 @@ from contextlib import closing, suppress
 import docker
 import pytest
 
+from tests.orchestration.conftest import ff_home, remote  # noqa: F401 (fixtures for the flow test)
+
 RunService = Callable[..., str]
 
 

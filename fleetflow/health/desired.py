@@ -1,0 +1,63 @@
+"""What the state DB says should run: applied servers and stacks, last good deploys, latest outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from fleetflow.health.drift import Expected
+from fleetflow.resources import Server, Stack
+from fleetflow.runtime.history import StoreHistory
+from fleetflow.store import StateStore
+
+
+def servers(store: StateStore, names: Collection[str] | None = None) -> list[Server]:
+    """Applied, enabled servers (all when ``names`` is None); an unknown name is this host's engine."""
+    applied = {
+        r.name: Server.model_validate({**r.config, "name": r.name}) for r in store.list_resources("server")
+    }
+    if names is None:
+        return [s for _, s in sorted(applied.items()) if s.config.enabled]
+    return [applied.get(n) or Server(name=n) for n in names]
+
+
+def stacks(store: StateStore) -> dict[str, Stack]:
+    """Applied stacks by name."""
+    return {r.name: Stack.model_validate({**r.config, "name": r.name}) for r in store.list_resources("stack")}
+
+
+def expected(store: StateStore, applied: dict[str, Stack], hosts: Collection[str]) -> list[Expected]:
+    """The last good deploy of every stack on ``hosts`` (stacks never deployed well are left out)."""
+    history = StoreHistory(store)
+    out: list[Expected] = []
+    for name, stack in sorted(applied.items()):
+        if stack.config.server not in hosts or (last := history.last_good(name)) is None:
+            continue
+        out.append(
+            Expected(
+                stack=name,
+                server=stack.config.server,
+                project=last.project,
+                services=dict(last.service_fingerprints),
+                ignore_services=tuple(stack.config.ignore_services),
+                auto_update=stack.config.auto_update,
+            )
+        )
+    return out
+
+
+def latest_deploys(store: StateStore, names: Collection[str]) -> dict[str, tuple[str, str]]:
+    """stack -> (status, summary) of its newest deploy record."""
+    out: dict[str, tuple[str, str]] = {}
+    for name in names:
+        if history := store.deploy_history(name, limit=1):
+            out[name] = (history[0].status.value, history[0].summary)
+    return out
+
+
+def latest_syncs(store: StateStore) -> dict[str, tuple[str, str]]:
+    """resource_sync -> (outcome, error) of its newest run."""
+    out: dict[str, tuple[str, str]] = {}
+    for record in store.list_resources("resource_sync"):
+        if runs := store.sync_runs(record.name, limit=1):
+            out[record.name] = (runs[0].outcome.value, runs[0].error or "")
+    return out

@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from fleetflow.backup.config import BackupSettings, dumps_root, load_backup_settings
+from fleetflow.errors import FleetflowError
 from fleetflow.runtime import context
 from fleetflow.settings import Settings
 from fleetflow.store import AuditRecord, Severity
@@ -103,8 +104,11 @@ def backup_snapshot(dry_run: bool = False, now: datetime | None = None) -> dict[
         report = _run(settings, backup, now)
     except Exception as exc:
         message = f"backup-snapshot failed: {type(exc).__name__}: {exc}"
-        store.open_alert(ALERT_KEY, Severity.CRITICAL, message)
         logger.error(message)
+        try:
+            store.open_alert(ALERT_KEY, Severity.CRITICAL, message)
+        except FleetflowError as alert_exc:  # keep the backup's own error as the flow's failure
+            logger.error("could not open the backup alert: %s", alert_exc)
         raise
     snapshots = report["kopia"].get("snapshots", [])
     store.audit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pymongo
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, ArtifactFilterType
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -61,6 +63,33 @@ def capture() -> Iterator[Capture]:
     yield handler
     for logger in loggers:
         logger.removeHandler(handler)
+
+
+class ProcessWatch:
+    """Command lines of kopia processes seen while a block runs (polled in a thread)."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.seen: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        for _ in range(1_000_000):
+            if self._stop.is_set():
+                return
+            for proc in psutil.process_iter(["cmdline"]):
+                cmdline = proc.info["cmdline"] or []
+                if cmdline and cmdline[0] == self.binary:
+                    self.seen.append(" ".join(cmdline))
+
+    def __enter__(self) -> ProcessWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 def mongo(url: str) -> pymongo.MongoClient[dict[str, Any]]:
@@ -121,8 +150,17 @@ def ran(
         ]
         dry = backup_snapshot(dry_run=True)
         after_dry = sorted(p.name for p in root.iterdir())
-        report = backup_snapshot(now=NOW)
-        yield {"bed": bed, "old": old, "dry": dry, "after_dry": after_dry, "report": report, "mp": mp}
+        with ProcessWatch(kopia_bin) as watch:
+            report = backup_snapshot(now=NOW)
+        yield {
+            "ps": watch.seen,
+            "bed": bed,
+            "old": old,
+            "dry": dry,
+            "after_dry": after_dry,
+            "report": report,
+            "mp": mp,
+        }
         context.reset()
     with mongo(mongodb_url) as client:
         client.drop_database(bed.database)
@@ -181,6 +219,30 @@ def test_run_is_recorded_artifact_written_and_no_secret_leaks(ran: dict[str, Any
     assert PASSWORD not in text
     assert any("dumping database" in line for line in capture.lines)  # the capture sees the run logs
     assert not [line for line in capture.lines if PASSWORD in line]
+    assert any(" snapshot create " in cmd for cmd in ran["ps"]), "no kopia process was observed"
+    assert not [cmd for cmd in ran["ps"] if PASSWORD in cmd]
+
+
+def test_dump_progress_artifact_reaches_100(ran: dict[str, Any]) -> None:
+    with get_client(sync_client=True) as client:
+        progress = client.read_artifacts(
+            artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["progress"]))
+        )
+    dumping = [a for a in progress if "dumping 1 database" in (a.description or "")]
+    assert dumping
+    assert all(a.data == 100.0 for a in dumping)
+
+
+def test_cli_dry_run_prints_the_plan(ran: dict[str, Any]) -> None:
+    bed = ran["bed"]
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(backup_app, ["run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert bed.label in result.output
+    assert str(bed.backups / "mongo") in result.output
+    assert sorted(p.name for p in (bed.backups / "mongo" / bed.label).iterdir()) == [
+        ran["old"][2].name,
+        "2030-05-20T030000Z",
+    ]
 
 
 def test_cli_lists_and_restores_mongo_and_files(ran: dict[str, Any], tmp_path: Path) -> None:

@@ -139,7 +139,12 @@ def list_backups(
         )
         if not (snapshots and backup.kopia_enabled):
             return
-        kopia = backup.kopia_client(settings)
+        try:
+            kopia = backup.kopia_client(settings)
+            backup.kopia_repository()
+        except ConfigError as exc:
+            _console().print(f"kopia: not configured ({exc})", highlight=False)
+            return
         if not _connected(kopia, backup):
             _console().print("kopia: no repository yet (run `fleetflow backup run`)")
             return

@@ -332,3 +332,14 @@ def test_settings_parse_lists_and_refuse_bad_config(tmp_path: Path) -> None:
         inside.snapshot_paths(settings)
     with pytest.raises(ConfigError, match="do not exist"):
         backup.model_copy(update={"volume_paths": [tmp_path / "nope"]}).snapshot_paths(settings)
+
+
+def test_password_from_a_prefect_secret_block(prefect_harness: None) -> None:
+    from prefect.blocks.system import Secret
+
+    name = f"ff-kopia-{uuid.uuid4().hex[:8]}"
+    Secret(value=SecretStr(PASSWORD)).save(name)
+    backup = BackupSettings(kopia_password=None, kopia_password_block=name)
+    assert backup.resolve_password().get_secret_value() == PASSWORD
+    with pytest.raises(ConfigError, match="not found"):
+        BackupSettings(kopia_password=None, kopia_password_block=f"{name}-missing").resolve_password()

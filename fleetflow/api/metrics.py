@@ -19,17 +19,17 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 
 from fleetflow.api.health import last_poll
+from fleetflow.api.reads import deploys_since
 from fleetflow.backup.layout import list_dumps
-from fleetflow.store import DeployRecord, DeployStatus, StateStore, SyncOutcome
+from fleetflow.store import DeployStatus, StateStore, SyncOutcome
 
 DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 RECENT_RUNS = 100
-RECENT_DEPLOYS = 50
+DEPLOY_WINDOW = timedelta(hours=24)
 
 
-def duration_histogram(records: Sequence[DeployRecord]) -> tuple[list[tuple[str, float]], float]:
+def duration_histogram(durations: Sequence[float]) -> tuple[list[tuple[str, float]], float]:
     """Cumulative buckets (``le``, count) and the sum of deploy durations in seconds."""
-    durations = [max(0.0, (r.finished - r.started).total_seconds()) for r in records]
     buckets = [(str(le), float(sum(1 for d in durations if d <= le))) for le in DURATION_BUCKETS]
     return [*buckets, ("+Inf", float(len(durations)))], sum(durations)
 
@@ -83,21 +83,17 @@ class StoreCollector(Collector):
             poll_age.add_metric([], (now - polled).total_seconds())
         metrics.append(poll_age)
 
-        records = [
-            d
-            for stack in store.list_resources("stack")
-            for d in store.deploy_history(stack.name, limit=RECENT_DEPLOYS)
-        ]
+        records = deploys_since(store, now - DEPLOY_WINDOW)
         deploys = GaugeMetricFamily(
             "fleetflow_deploys",
-            f"Deploys by outcome (latest {RECENT_DEPLOYS} per stack).",
+            "Deploys by outcome, finished in the last 24 hours.",
             labels=["outcome"],
         )
         by_status = Counter(r.status.value for r in records)
         for status in DeployStatus:
             deploys.add_metric([status.value], by_status[status.value])
         metrics.append(deploys)
-        buckets, total = duration_histogram(records)
+        buckets, total = duration_histogram([r.seconds for r in records])
         histogram = HistogramMetricFamily(
             "fleetflow_deploy_duration_seconds", "How long deploys took (same window as fleetflow_deploys)."
         )

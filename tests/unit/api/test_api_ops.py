@@ -13,8 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fleetflow.api.health import Check, prefect_probe, verdict
 from fleetflow.api.metrics import duration_histogram
+from fleetflow.api.reads import deploys_since
 from fleetflow.backup.layout import MANIFEST_NAME, format_stamp
-from fleetflow.store import DeployRecord, DeployStatus, Severity, SyncOutcome
+from fleetflow.store import DeployStatus, Severity, SyncOutcome
 
 
 async def prefect_down() -> str | None:
@@ -106,23 +107,20 @@ async def test_metrics_come_from_the_store(tmp_path: Path) -> None:
 
 
 def test_duration_histogram_is_cumulative() -> None:
-    now = datetime.now(UTC)
-
-    def rec(seconds: float) -> DeployRecord:
-        return DeployRecord(
-            id="x",
-            stack="s",
-            server="h",
-            commit="c",
-            fingerprint="f",
-            status=DeployStatus.GOOD,
-            started=now,
-            finished=now + timedelta(seconds=seconds),
-        )
-
-    buckets, total = duration_histogram([rec(0.5), rec(10), rec(1000)])
+    buckets, total = duration_histogram([0.5, 10, 1000])
     assert dict(buckets)["1.0"] == 1
     assert dict(buckets)["15.0"] == 2
     assert dict(buckets)["600.0"] == 2
     assert dict(buckets)["+Inf"] == 3
     assert total == pytest.approx(1010.5)
+
+
+def test_deploys_since_reads_only_the_window(tmp_path: Path) -> None:
+    env = build(tmp_path)
+    now = datetime.now(UTC)
+    old = now - timedelta(days=3)
+    env.store.record_deploy("db", "alpha", "c0", "fp", DeployStatus.GOOD, old, old, {}, "")
+    recent = deploys_since(env.store, now - timedelta(hours=1))
+    assert sorted(d.status.value for d in recent) == ["failed", "good"]
+    assert [round(d.seconds) for d in recent] == [20, 20]
+    assert len(deploys_since(env.store, now - timedelta(days=7))) == 3

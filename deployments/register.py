@@ -20,6 +20,7 @@ from prefect.types.entrypoint import EntrypointType
 from deployments import names
 from deployments.automations import ensure_zombie_automation
 from deployments.pools import CORE_POOL, PoolChanges, sync_work_pools
+from deployments.serve import BACKUP_CRON
 from fleetflow.agent import pool_name
 from fleetflow.resources import SYNC_POLL_INTERVAL_SECONDS
 
@@ -66,6 +67,8 @@ async def register_core(
     poll_seconds: int = SYNC_POLL_INTERVAL_SECONDS,
 ) -> list[str]:
     """``poll-repo/<sync>`` (scheduled, one at a time) and ``sync-resources/<sync>`` on the core pool."""
+    from flows.backup_snapshot import backup_snapshot
+    from flows.health_check import health_check
     from flows.poll_repo import poll_repo
     from flows.sync_resources import sync_resources
 
@@ -91,9 +94,28 @@ async def register_core(
         tags=[f"sync:{sync_name}"],
         description=f"apply {sync_name} now (UI, API, webhook)",
     )
-    await poll.aapply()
-    await sync.aapply()
-    return [names.poll_repo(sync_name), names.sync_resources(sync_name)]
+    health = await health_check.ato_deployment(
+        name="fleet",
+        work_pool_name=CORE_POOL,
+        entrypoint_type=ENTRY,
+        parameters={"repo": repo, "branch": branch},
+        interval=timedelta(minutes=1),
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        ),
+        description="fleet health every minute: facts, drift, image updates, alerts",
+    )
+    backup = await backup_snapshot.ato_deployment(
+        name="daily",
+        work_pool_name=CORE_POOL,
+        entrypoint_type=ENTRY,
+        cron=BACKUP_CRON,
+        concurrency_limit=1,
+        description="Mongo dumps, retention, Kopia snapshot",
+    )
+    for deployment in (poll, sync, health, backup):
+        await deployment.aapply()
+    return [names.poll_repo(sync_name), names.sync_resources(sync_name), names.FLEET_HEALTH, names.BACKUP]
 
 
 async def ensure_fleet(servers: Iterable[str], *, remove_missing: bool = False) -> Registration:

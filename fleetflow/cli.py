@@ -274,6 +274,50 @@ def serve(
     )
 
 
+@app.command()
+def status(
+    server: Annotated[list[str] | None, typer.Option("--server", "-s", help="Only these servers.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Fleet health now: engine, containers, CPU/mem/disk, drift and open alerts per host.
+
+    Exit status 1 when a host is unreachable or has drift. Example: fleetflow status
+    """
+    import asyncio
+
+    from fleetflow.runtime.local import quiet_prefect_defaults
+
+    quiet_prefect_defaults()
+    from flows.health_check import health_check
+
+    result: dict[str, Any] = asyncio.run(health_check(servers=server or None, check_updates=False))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+    else:
+        rows: list[dict[str, Any]] = list(result.get("hosts", []))
+        table = Table(title="fleet health")
+        for column in rows[0].keys() if rows else ["host"]:
+            table.add_column(str(column), overflow="fold")
+        for row in rows:
+            table.add_row(*(str(v) for v in row.values()))
+        Console().print(table)
+    hosts = result.get("hosts", [])
+    if any(not h.get("reachable", True) or h.get("drift") for h in hosts):
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _wire_subcommands() -> None:
+    from fleetflow.api.cli import token_app
+    from fleetflow.backup_cli import backup_app, restore_app
+
+    app.add_typer(backup_app, name="backup", help="Mongo dumps, retention and Kopia snapshots.")
+    app.add_typer(restore_app, name="restore", help="Restore a Mongo dump or files from a Kopia snapshot.")
+    app.add_typer(token_app, name="token", help="API tokens (viewer, operator, admin).")
+
+
+_wire_subcommands()
+
+
 def main() -> None:
     """Console entry point: one clear paragraph on error, traceback only with --debug."""
     debug = "--debug" in sys.argv

@@ -60,16 +60,22 @@ async def deploy_stack(
     spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
     host = connect_server(server_entry, settings)
     apply = force or entry.config.auto_update
-    with tags(f"host:{server_entry.name}", f"stack:{stack}"):
-        result: DeployResult = await deploy_on_host.with_options(timeout_seconds=spec.timeout_s * 3 + 120)(
-            host, spec, force=force, apply=apply
+    store = context.store()
+    try:
+        with tags(f"host:{server_entry.name}", f"stack:{stack}"):
+            result: DeployResult = await deploy_on_host.with_options(
+                timeout_seconds=spec.timeout_s * 3 + 120
+            )(host, spec, force=force, apply=apply)
+    except Exception as exc:
+        store.open_alert(
+            alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name} failed: {exc}"
         )
+        raise
     await acreate_markdown_artifact(
         key=f"deploy-{stack}".lower().replace("_", "-"),
         markdown=deploy_markdown(result),
         description=f"deploy {stack} @ {server_entry.name} {snapshot.short}",
     )
-    store = context.store()
     if result.status in (DeployStatus.FAILED, DeployStatus.ROLLED_BACK):
         store.open_alert(
             alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name}: {result.reason}"

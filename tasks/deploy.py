@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.asyncio import concurrency
@@ -52,6 +54,22 @@ def _retry_unreachable(task: object, run: object, state: object) -> bool:
     return False
 
 
+async def ensure_reachable(host: HostConnection) -> None:
+    """Ping the host's engine; an unreachable engine is retried, a failing compose is not."""
+
+    def ping() -> None:
+        with host.docker() as client:
+            client.ping()
+
+    try:
+        await asyncio.to_thread(ping)
+    except Exception as exc:
+        raise ComponentUnavailable(
+            f"Docker engine of {host.name} is unreachable: {type(exc).__name__}: {exc}",
+            hint="Check that dockerd runs on the host and the agent's DOCKER_HOST points at it.",
+        ) from exc
+
+
 @fleet_task("deploy", DEPLOY, retry_condition_fn=_retry_unreachable)
 async def deploy_on_host(
     host: HostConnection, spec: DeploySpec, *, force: bool = False, apply: bool = True
@@ -60,6 +78,7 @@ async def deploy_on_host(
     logger = get_run_logger()
     history = StoreHistory(context.store())
     lines = LineBatcher(logger, f"[{spec.stack} @ {host.name}]")
+    await ensure_reachable(host)
     try:
         if not apply:
             reason = await why_deploy(host, spec, history.last_good(spec.stack))

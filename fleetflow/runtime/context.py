@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from fleetflow.git import RepoCache
 from fleetflow.settings import Settings, load_settings
@@ -26,11 +27,15 @@ def settings() -> Settings:
 def _store() -> StateStore:
     s = settings()
     url = s.store_url.get_secret_value() if s.store_url else None
-    return open_store(url, embedded_path=s.embedded_store_path)
+    database = urlsplit(url).path.strip("/") if url and url.startswith("mongodb") else ""
+    return open_store(url, embedded_path=s.embedded_store_path, database=database or "fleetflow")
 
 
 def store() -> StateStore:
-    """The state store named by the settings (embedded when no URL is set)."""
+    """The state store named by the settings (embedded when no URL is set).
+
+    The database is the URL's path (``mongodb://host/fleet``), default ``fleetflow``.
+    """
     with _lock:
         return _store()
 

@@ -155,6 +155,15 @@ def registry(testbed: Testbed) -> str:
     return testbed.registry
 
 
+@pytest.fixture(scope="session")
+def chromium_bin() -> str:
+    """Debian's headless-capable Chromium, for the browser check of the Prefect UI."""
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(path, os.X_OK):
+        missing("chromium", f"{path} not installed")
+    return path
+
+
 COMPONENT_MARKERS = ("unit", "docker", "registry", "mongo", "kopia", "ssh", "prefect", "e2e")
 
 

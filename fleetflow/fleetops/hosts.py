@@ -1,0 +1,109 @@
+"""Connections for fleet operations run from core: every chosen server, SSH ones with core's key.
+
+Agentless servers (``ssh://``) are reached with the SSH settings read from ``FLEETFLOW_SSH_*``
+(key file, known_hosts, the remote ``DOCKER_HOST``); every other server is this machine's engine,
+as :func:`fleetflow.runtime.hosts.connect_server` decides. Nothing is opened until first used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fleetflow.health import desired
+from fleetflow.hosts.base import HostConnection
+from fleetflow.hosts.connect import SshOptions, connect
+from fleetflow.resources import Reach, Server
+from fleetflow.runtime.hosts import connect_server
+from fleetflow.settings import Settings
+from fleetflow.store import StateStore
+
+
+class SshSettings(BaseSettings):
+    """How core reaches agentless servers (``FLEETFLOW_SSH_KEY_PATH``, ``FLEETFLOW_SSH_KNOWN_HOSTS``, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="FLEETFLOW_SSH_", extra="ignore")
+
+    key_path: Path | None = Field(default=None, description="Private key file; default ~/.ssh keys, agent.")
+    known_hosts: Path | None = Field(
+        default=None, description="known_hosts file; default ~/.ssh/known_hosts."
+    )
+    insecure_skip_host_key_check: bool = Field(
+        default=False, description="Accept any host key (logged as a warning); throwaway hosts only."
+    )
+    docker_host: str | None = Field(
+        default=None, description="The engine on SSH hosts; default unix:///var/run/docker.sock."
+    )
+    connect_timeout_s: float = Field(default=15.0, gt=0, description="Connect and authenticate timeout.")
+
+    def options(self) -> SshOptions:
+        """The :class:`SshOptions` these settings describe."""
+        return SshOptions(
+            key_path=self.key_path,
+            known_hosts=self.known_hosts,
+            insecure_skip_host_key_check=self.insecure_skip_host_key_check,
+            connect_timeout_s=self.connect_timeout_s,
+        )
+
+
+def chosen_servers(store: StateStore, names: Collection[str] | None) -> list[Server]:
+    """Applied, enabled servers (None = all); an unknown name is this machine's engine."""
+    return desired.servers(store, names)
+
+
+def connect_fleet(
+    servers: Collection[Server], settings: Settings, ssh: SshSettings | None = None
+) -> dict[str, HostConnection]:
+    """server name -> connection: SSH servers with ``ssh`` (default: from the environment)."""
+    ssh = ssh or SshSettings()
+    hosts: dict[str, HostConnection] = {}
+    for server in servers:
+        if server.config.reach is Reach.SSH:
+            hosts[server.name] = connect(
+                server.name,
+                server.config.address,
+                stacks_root=settings.resolved_stacks_root,
+                docker_host=ssh.docker_host,
+                ssh_options=ssh.options(),
+            )
+        else:
+            hosts[server.name] = connect_server(server, settings)
+    return hosts
+
+
+async def close_fleet(hosts: Mapping[str, HostConnection]) -> None:
+    """Close the connections that hold one open (SSH); errors on close are ignored."""
+    closers = [close() for h in hosts.values() if callable(close := getattr(h, "close", None))]
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*closers, return_exceptions=True)
+
+
+def has_agent(server: Server) -> bool:
+    """Agentless servers are the ``ssh://`` ones; every other server runs an agent (a worker)."""
+    return server.config.reach is not Reach.SSH
+
+
+def connect_agent_hosts(
+    servers: Collection[Server], settings: Settings, ssh: SshSettings | None = None
+) -> dict[str, HostConnection]:
+    """Where each agent runs: ``external_address`` when it is ``ssh://…``, else this machine."""
+    ssh = ssh or SshSettings()
+    hosts: dict[str, HostConnection] = {}
+    for server in servers:
+        external = server.config.external_address.strip()
+        if external.startswith("ssh://"):
+            hosts[server.name] = connect(
+                server.name,
+                external,
+                stacks_root=settings.resolved_stacks_root,
+                docker_host=ssh.docker_host,
+                ssh_options=ssh.options(),
+            )
+        else:
+            hosts[server.name] = connect(server.name, "", stacks_root=settings.resolved_stacks_root)
+    return hosts

@@ -105,7 +105,7 @@ async def sync_resources(
 
             servers = {desired.stacks[n].config.server for n in candidates}
             enabled = {n for n, s in desired.resources.servers.items() if s.config.enabled}
-            await ensure_fleet(servers | enabled, remove_missing=deletes)
+            await ensure_fleet(servers | enabled)
         params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))
@@ -114,6 +114,12 @@ async def sync_resources(
             )
         removed = [e.name for e in plan.changes if e.kind is Kind.STACK and e.action is Action.DELETE]
         outcomes |= await destroy_removed(removed, current, desired, fan_out=fan_out)
+        if fan_out == "deployments" and deletes:
+            from deployments.register import ensure_fleet
+
+            await ensure_fleet(
+                {n for n, s in desired.resources.servers.items() if s.config.enabled}, remove_missing=True
+            )
         failed = sorted(name for name, o in outcomes.items() if o.get("status") in FAILED)
         outcome = SyncOutcome.SUCCEEDED if not failed else SyncOutcome.PARTIAL
         store.finish_sync_run(run_id, outcome, {n: str(o.get("status")) for n, o in outcomes.items()})

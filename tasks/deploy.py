@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
@@ -17,7 +18,7 @@ from fleetflow.hosts.base import HostConnection
 from fleetflow.runtime import context
 from fleetflow.runtime.history import StoreHistory
 from tasks.logs import LineBatcher
-from tasks.policy import DEFAULT, DEPLOY, fleet_task
+from tasks.policy import DEFAULT, NEVER, RetryPolicy, fleet_task
 
 
 def host_limit(server: str) -> str:
@@ -43,34 +44,35 @@ async def ensure_host_limit(server: str, limit: int = 2) -> str:
     return name
 
 
-def _retry_unreachable(task: object, run: object, state: object) -> bool:
-    """Retry only when the host could not be reached; a failed compose will fail again."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except ComponentUnavailable:
-        return True
-    except Exception:
-        return False
-    return False
+async def ensure_reachable(host: HostConnection, policy: RetryPolicy = DEFAULT) -> None:
+    """Ping the host's engine, retrying with backoff; an unreachable engine fails with a clear error.
 
-
-async def ensure_reachable(host: HostConnection) -> None:
-    """Ping the host's engine; an unreachable engine is retried, a failing compose is not."""
+    Only reachability is retried: a compose failure would fail the same way again.
+    """
 
     def ping() -> None:
         with host.docker() as client:
             client.ping()
 
-    try:
-        await asyncio.to_thread(ping)
-    except Exception as exc:
-        raise ComponentUnavailable(
-            f"Docker engine of {host.name} is unreachable: {type(exc).__name__}: {exc}",
-            hint="Check that dockerd runs on the host and the agent's DOCKER_HOST points at it.",
-        ) from exc
+    delays = [*policy.delays(), None]
+    for attempt, delay in enumerate(delays, start=1):
+        try:
+            await asyncio.to_thread(ping)
+            return
+        except Exception as exc:
+            if delay is None:
+                raise ComponentUnavailable(
+                    f"Docker engine of {host.name} is unreachable after {attempt} attempts: "
+                    f"{type(exc).__name__}: {exc}",
+                    hint="Check that dockerd runs on the host and the agent's DOCKER_HOST points at it.",
+                ) from exc
+            get_run_logger().warning(
+                "engine of %s unreachable (attempt %d), retrying in %.0f s", host.name, attempt, delay
+            )
+            await asyncio.sleep(delay * (1 + policy.jitter_factor * random.random()))  # noqa: S311
 
 
-@fleet_task("deploy", DEPLOY, retry_condition_fn=_retry_unreachable)
+@fleet_task("deploy", NEVER)
 async def deploy_on_host(
     host: HostConnection, spec: DeploySpec, *, force: bool = False, apply: bool = True
 ) -> DeployResult:
@@ -100,7 +102,7 @@ async def deploy_on_host(
         lines.flush()
 
 
-@fleet_task("stack-action", DEFAULT, retry_condition_fn=_retry_unreachable)
+@fleet_task("stack-action", NEVER)
 async def action_on_host(host: HostConnection, project: str, action: Action) -> DeployResult:
     """Run ``action`` (start, stop, restart, pull, destroy, ...) on ``project``."""
     lines = LineBatcher(get_run_logger(), f"[{action.value} {project} @ {host.name}]")

@@ -26,6 +26,22 @@ from fleetflow.store import ResourceRecord
 Outcome = dict[str, Any]
 
 
+def wait_seconds() -> float:
+    """How long a sync waits for one host's run: two deploy timeouts plus time to be picked up."""
+    return float(context.settings().deploy_timeout_seconds * 2 + 120)
+
+
+def not_picked_up(server: str, commit: str, state: str | None) -> Outcome:
+    """The outcome of a run still waiting when the sync stopped waiting."""
+    return {
+        "status": "failed",
+        "host": server,
+        "commit": commit,
+        "reason": f"run still {state} after {wait_seconds():.0f} s: is the agent of {server} running? "
+        f"(fleetflow agent --server {server})",
+    }
+
+
 def _failed(server: str, commit: str, exc: BaseException) -> Outcome:
     return {"status": "failed", "host": server, "commit": commit, "reason": str(exc) or type(exc).__name__}
 
@@ -50,10 +66,12 @@ async def _on_pool(
         parameters={"stack": stack, "server": server, "force": force, **params},
         idempotency_key=key,
         tags=[f"host:{server}", f"stack:{stack}"],
-        timeout=None,
+        timeout=wait_seconds(),
         poll_interval=2,
     )
     state = run.state
+    if state is not None and not state.is_final():
+        return not_picked_up(server, snapshot.commit, state.name)
     if state is None or not state.is_completed():
         kind = state.type.value.lower() if state is not None else "unknown"
         return {
@@ -117,8 +135,13 @@ async def destroy_removed(
                 result: Outcome = await stack_action(**params)
             else:
                 run = await arun_deployment(
-                    name=names.stack_action(server), parameters=params, timeout=None, poll_interval=2
+                    name=names.stack_action(server),
+                    parameters=params,
+                    timeout=wait_seconds(),
+                    poll_interval=2,
                 )
+                if run.state is not None and not run.state.is_final():
+                    return stack, not_picked_up(server, "", run.state.name)
                 ok = run.state is not None and run.state.is_completed()
                 result = {
                     "status": "destroyed" if ok else "failed",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fleetflow.errors import GitError
 from fleetflow.resources import (
     ChainSecrets,
     Desired,
@@ -24,14 +23,12 @@ from tasks.policy import DEFAULT, NEVER, fleet_task
 
 
 def _retry_git(task: object, run: object, state: object) -> bool:
-    """Retry fetches (network, lock contention); a missing commit will not appear by retrying."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except GitError as exc:
-        return "does not exist" not in str(exc)
-    except Exception:
-        return False
-    return False
+    """Retry fetch failures (network, lock contention); a missing commit will not appear by retrying.
+
+    Decided from the failed state's message, which names the exception type.
+    """
+    message = str(getattr(state, "message", "") or "")
+    return "GitError" in message and "does not exist" not in message
 
 
 @fleet_task("open-repo", DEFAULT, retry_condition_fn=_retry_git)

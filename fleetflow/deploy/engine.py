@@ -83,8 +83,7 @@ async def deploy(
             model = await compose.config(timeout=spec.timeout_s)
         if spec.auto_pull:
             with timer.stage("pull"):
-                # images only present locally (nothing to pull from) are warnings, not failures
-                await compose(["pull", "--ignore-pull-failures"], timeout=spec.timeout_s, with_override=False)
+                await compose(pull_args(model), timeout=spec.timeout_s, with_override=False)
         expected = expected_services(model, spec.ignore_services)
         images = await image_ids(host, list(service_images(model).values()))
         per_service = service_fingerprints(model, images)
@@ -136,6 +135,20 @@ async def deploy(
     )  # fmt: skip
     history.record(result)
     return result
+
+
+def pull_args(model: dict[str, Any]) -> list[str]:
+    """``compose pull`` arguments: services whose image names a registry host are always pulled
+    (that is where updates come from); images without one are pulled only when missing, so a
+    locally built or loaded image never sends the engine to Docker Hub. Pull failures are warnings."""
+    explicit = [
+        name
+        for name, image in service_images(model).items()
+        if "/" in image and ("." in image.split("/", 1)[0] or ":" in image.split("/", 1)[0])
+    ]
+    if explicit:
+        return ["pull", "--ignore-pull-failures", *sorted(explicit)]
+    return ["pull", "--ignore-pull-failures", "--policy", "missing"]
 
 
 async def _recover(

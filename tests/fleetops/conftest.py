@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -93,3 +95,20 @@ def installed_version(venv: Path, package: str) -> str | None:
         [str(venv / "bin" / "python"), "-c", code], check=True, capture_output=True, text=True
     )
     return out.stdout.strip() or None
+
+
+async def artifact_table(flow_run_id: UUID, key: str) -> list[dict[str, Any]]:
+    """The rows of table artifact ``key`` that a flow run created (fails when there is none)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    async with get_client() as client:
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), key=ArtifactFilterKey(any_=[key])
+            )
+        )
+    assert found, f"flow run {flow_run_id} created no {key!r} artifact"
+    data = found[0].data
+    rows: list[dict[str, Any]] = json.loads(data) if isinstance(data, str) else data  # type: ignore[assignment]
+    return rows

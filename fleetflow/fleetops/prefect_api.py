@@ -85,6 +85,10 @@ async def read_agent(
         workers = await client.read_workers_for_work_pool(pool_name(server))
     except ObjectNotFound:
         return AgentInfo(state=AgentState.MISSING, detail=f"work pool {pool_name(server)} does not exist")
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code != 404:
+            return AgentInfo(state=AgentState.UNKNOWN, detail=f"Prefect API: HTTP {exc.response.status_code}")
+        return AgentInfo(state=AgentState.MISSING, detail=f"work pool {pool_name(server)} does not exist")
     except API_ERRORS as exc:
         return AgentInfo(state=AgentState.UNKNOWN, detail=f"Prefect API: {type(exc).__name__}: {exc}")
     return agent_from_workers(workers, now or datetime.now(UTC), stale_after_s)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from prefect.client.schemas.objects import State
 
 from fleetflow.runtime import context
 from tests.orchestration.conftest import ff_home  # noqa: F401 (fixture)
@@ -97,8 +99,9 @@ def installed_version(venv: Path, package: str) -> str | None:
     return out.stdout.strip() or None
 
 
-async def artifact_table(flow_run_id: UUID, key: str) -> list[dict[str, Any]]:
+async def artifact_table(flow_run_id: UUID | None, key: str) -> list[dict[str, Any]]:
     """The rows of table artifact ``key`` that a flow run created (fails when there is none)."""
+    assert flow_run_id is not None
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
@@ -112,3 +115,12 @@ async def artifact_table(flow_run_id: UUID, key: str) -> list[dict[str, Any]]:
     data = found[0].data
     rows: list[dict[str, Any]] = json.loads(data) if isinstance(data, str) else data  # type: ignore[assignment]
     return rows
+
+
+def run_state(awaitable: Awaitable[State[Any]]) -> State[Any]:
+    """Run a flow called with ``return_state=True`` to its final state."""
+
+    async def wait() -> State[Any]:
+        return await awaitable
+
+    return asyncio.run(wait())

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from fleetflow.fleetops_cli import EXIT_NOT_OK, fleet_app
 from flows.pull_all_hosts import pull_all_hosts
-from tests.fleetops.conftest import AddServer, artifact_table
+from tests.fleetops.conftest import AddServer, artifact_table, run_state
 from tests.support.gitrepo import GitRemote, git
 
 pytestmark = [pytest.mark.ssh, pytest.mark.prefect]
@@ -47,7 +47,7 @@ def fleet(
 
 
 def test_each_host_gets_its_own_result_and_a_table(fleet: dict[str, Any]) -> None:
-    state = asyncio.run(pull_all_hosts(path=fleet["path"], timeout_s=30, return_state=True))  # type: ignore[call-overload]
+    state = run_state(pull_all_hosts(path=fleet["path"], timeout_s=30, return_state=True))
     result = state.result()
     by_server = {r["server"]: r for r in result["results"]}
     assert by_server["edge"]["status"] == "updated"

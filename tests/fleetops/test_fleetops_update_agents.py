@@ -22,7 +22,7 @@ from fleetflow.fleetops.agents import Outcome, StepKind, UpdateOptions, execute_
 from fleetflow.hosts.connect import SshOptions, connect
 from fleetflow.hosts.ssh import SshHost
 from flows.update_agents import update_agents
-from tests.fleetops.conftest import AddServer, installed_version
+from tests.fleetops.conftest import AddServer, installed_version, run_state
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_flow_dry_run_plans_agents_only(prefect_harness: None, add_server: AddSe
 @pytest.mark.prefect
 def test_flow_refuses_agentless_servers(prefect_harness: None, add_server: AddServer) -> None:
     add_server("edge", address="ssh://root@127.0.0.1:27122")
-    state = asyncio.run(update_agents(servers=["edge"], dry_run=True, return_state=True))  # type: ignore[call-overload]
+    state = run_state(update_agents(servers=["edge"], dry_run=True, return_state=True))
     assert state.is_failed()
     assert "agentless" in str(state.message)
 

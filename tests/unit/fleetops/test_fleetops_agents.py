@@ -109,9 +109,8 @@ async def test_verify_timeout_fails_the_host() -> None:
         return False
 
     options = UpdateOptions(verify_timeout_s=0.05, verify_interval_s=0.01)
-    results = await execute_update(
-        plan_update(["a", "b"], options), {"a": ScriptedHost("a", log), "b": ScriptedHost("b", log)}, never
-    )
+    hosts: Mapping[str, Any] = {"a": ScriptedHost("a", log), "b": ScriptedHost("b", log)}
+    results = await execute_update(plan_update(["a", "b"], options), hosts, never)
     assert [(r.outcome, r.step) for r in results] == [
         (Outcome.FAILED, StepKind.VERIFY),
         (Outcome.SKIPPED, None),

@@ -74,7 +74,7 @@ def filled(row: list[str]) -> bool:
     return bool(row) and all(row)
 
 
-def run_ids(host1: str, image: str, stack: str, tmp_path: Path) -> dict[str, UUID]:
+async def run_ids(host1: str, image: str, stack: str, tmp_path: Path) -> dict[str, UUID]:
     """Sync a one-stack fleet from a real git repo, then a health check; their run and artifact ids."""
     files = fleet_files({"host1": host1}, image, stacks={stack: "host1"})
     # the image is local; no pull is attempted (the test bed has no outside network)
@@ -83,21 +83,21 @@ def run_ids(host1: str, image: str, stack: str, tmp_path: Path) -> dict[str, UUI
     )
     remote = GitRemote.create(tmp_path / "git")
     remote.commit("one stack on host1", files)
-    sync = asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"], return_state=True))
+    sync = await sync_resources(repo=remote.url, resource_paths=["syncs"], return_state=True)
     assert sync.is_completed(), sync
-    assert sync.result()["stacks"][stack]["status"] == "good"
+    assert (await sync.aresult())["stacks"][stack]["status"] == "good"
     assert container_ids(host1, stack), f"{stack} is not running on host1"
-    health = asyncio.run(health_check(servers=["host1"], check_updates=False, return_state=True))
+    health = await health_check(servers=["host1"], check_updates=False, return_state=True)
     assert health.is_completed(), health
-    assert health.result()["reachable"] == 1
+    assert (await health.aresult())["reachable"] == 1
     sync_run, health_run = sync.state_details.flow_run_id, health.state_details.flow_run_id
     assert sync_run is not None
     assert health_run is not None
     return {
         "sync": sync_run,
         "health": health_run,
-        "plan": asyncio.run(artifact_id(sync_run, "sync-plan")),
-        "fleet": asyncio.run(artifact_id(health_run, "fleet-health")),
+        "plan": await artifact_id(sync_run, "sync-plan"),
+        "fleet": await artifact_id(health_run, "fleet-health"),
     }
 
 
@@ -109,7 +109,7 @@ def test_plan_and_fleet_health_render_in_the_prefect_ui(
     chromium_bin: str,
     tmp_path: Path,
 ) -> None:
-    ids = run_ids(docker_hosts["host1"], testbed_image, stack, tmp_path)
+    ids = asyncio.run(run_ids(docker_hosts["host1"], testbed_image, stack, tmp_path))
     ui = server.ui_url
     with Browser(chromium_bin, tmp_path / "chromium") as browser:
         # the sync's run page: state, flow, and the plan log line naming the stack's deploy round

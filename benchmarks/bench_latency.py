@@ -23,7 +23,7 @@ from pathlib import Path
 import docker
 
 from benchmarks.bench_deploy import _testbed
-from tests.orchestration.conftest import compose, fleet_files, remove_projects
+from tests.support.fleet import compose, fleet_files, remove_projects
 from tests.support.gitrepo import GitRemote
 
 ROUNDS = int(os.environ.get("FF_BENCH_ROUNDS", "10"))

@@ -18,7 +18,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from fleetflow.runtime import context
-from tests.orchestration.conftest import compose, container_ids, remove_projects
+from tests.support.fleet import compose, container_ids, remove_projects
 from tests.support.gitrepo import GitRemote
 from tests.support.processes import PrefectServer, Process
 

@@ -19,7 +19,7 @@ import pytest
 from fleetflow.runtime import context
 from flows.health_check import health_check
 from flows.sync_resources import sync_resources
-from tests.orchestration.conftest import container_ids, remove_projects
+from tests.support.fleet import container_ids, remove_projects
 from tests.support.gitrepo import GitRemote
 
 pytestmark = [pytest.mark.docker, pytest.mark.registry, pytest.mark.prefect]

@@ -12,7 +12,7 @@ from fleetflow.errors import ResourceErrors
 from fleetflow.runtime import context
 from flows.poll_repo import poll_repo
 from flows.sync_resources import sync_resources
-from tests.orchestration.conftest import compose, container_ids, fleet_files, remove_projects
+from tests.support.fleet import compose, container_ids, fleet_files, remove_projects
 from tests.support.gitrepo import GitRemote
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
@@ -89,3 +89,34 @@ def test_a_plan_with_errors_applies_nothing(
     after = store.get_resource("stack", "alpha")
     assert after is not None
     assert after.revision == applied.revision
+
+
+def test_no_secret_value_reaches_the_state_db_or_the_plan(
+    prefect_harness: None,
+    ff_home: Path,
+    remote: GitRemote,
+    hosts: dict[str, str],
+    testbed_image: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    in_git, outside = "s3cr3t-in-git-4711", "s3cr3t-from-env-0815"
+    monkeypatch.setenv("FLEETFLOW_SECRET_API_TOKEN", outside)
+    files = fleet_files(hosts, testbed_image, stacks={"alpha": "h1"})
+    files["syncs/stacks.toml"] = files["syncs/stacks.toml"].replace(
+        'environment = "GREETING=hello alpha"', 'environment = "DB=[[DB_PASSWORD]]\\nTOKEN=[[API_TOKEN]]"'
+    )
+    files["syncs/variables.toml"] = (
+        f'[[variable]]\nname = "DB_PASSWORD"\nvalue = "{in_git}"\nis_secret = true\n'
+    )
+    remote.commit("secrets", files)
+    result = asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"]))
+    assert result["stacks"]["alpha"]["status"] == "good"
+    store = context.store()
+    for secret in (in_git, outside):
+        assert not store.contains_text(secret), f"a secret value was stored: {secret[:4]}..."
+        assert secret not in str(result)
+    env_files = sorted((ff_home / "stacks" / "alpha").rglob(".env"))
+    assert env_files, "no .env written for alpha"
+    env_file = env_files[0]
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert outside in env_file.read_text()

@@ -102,11 +102,11 @@ async def run_ids(host1: str, image: str, stack: str, tmp_path: Path) -> dict[st
 
 
 def test_plan_and_fleet_health_render_in_the_prefect_ui(
-    server: PrefectServer,
-    stack: str,
+    chromium_bin: str,
     docker_hosts: dict[str, str],
     testbed_image: str,
-    chromium_bin: str,
+    stack: str,
+    server: PrefectServer,
     tmp_path: Path,
 ) -> None:
     ids = asyncio.run(run_ids(docker_hosts["host1"], testbed_image, stack, tmp_path))

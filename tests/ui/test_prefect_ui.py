@@ -20,7 +20,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from fleetflow.runtime import context
 from flows.health_check import health_check
 from flows.sync_resources import sync_resources
-from tests.orchestration.conftest import container_ids, fleet_files, remove_projects
+from tests.support.fleet import container_ids, fleet_files, remove_projects
 from tests.support.gitrepo import GitRemote
 from tests.support.processes import PrefectServer
 from tests.ui.browser import Browser, row_with

@@ -309,10 +309,12 @@ def status(
 def _wire_subcommands() -> None:
     from fleetflow.api.cli import token_app
     from fleetflow.backup_cli import backup_app, restore_app
+    from fleetflow.fleetops_cli import fleet_app
 
     app.add_typer(backup_app, name="backup", help="Mongo dumps, retention and Kopia snapshots.")
     app.add_typer(restore_app, name="restore", help="Restore a Mongo dump or files from a Kopia snapshot.")
     app.add_typer(token_app, name="token", help="API tokens (viewer, operator, admin).")
+    app.add_typer(fleet_app, name="fleet", help="Fleet check, pull on hosts, agent updates.")
 
 
 _wire_subcommands()

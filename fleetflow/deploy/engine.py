@@ -82,8 +82,12 @@ async def deploy(
         with timer.stage("config"):
             model = await compose.config(timeout=spec.timeout_s)
         if spec.auto_pull:
-            with timer.stage("pull"):
-                await compose(pull_args(model), timeout=spec.timeout_s, with_override=False)
+            present = await image_ids(host, list(service_images(model).values()))
+            to_pull = services_to_pull(model, present)
+            if to_pull:
+                with timer.stage("pull"):
+                    pull = ["pull", "--ignore-pull-failures", *to_pull]
+                    await compose(pull, timeout=spec.timeout_s, with_override=False)
         expected = expected_services(model, spec.ignore_services)
         images = await image_ids(host, list(service_images(model).values()))
         per_service = service_fingerprints(model, images)
@@ -137,18 +141,22 @@ async def deploy(
     return result
 
 
-def pull_args(model: dict[str, Any]) -> list[str]:
-    """``compose pull`` arguments: services whose image names a registry host are always pulled
-    (that is where updates come from); images without one are pulled only when missing, so a
-    locally built or loaded image never sends the engine to Docker Hub. Pull failures are warnings."""
-    explicit = [
+def names_registry(image: str) -> bool:
+    """Whether ``image`` names its registry host (``registry.lan/app:1``, ``127.0.0.1:5000/x``)."""
+    first = image.split("/", 1)[0]
+    return "/" in image and ("." in first or ":" in first or first == "localhost")
+
+
+def services_to_pull(model: dict[str, Any], present: dict[str, str]) -> list[str]:
+    """Services to ``compose pull``: images that name a registry host (where updates come from)
+    and images missing on the host. A present image without a registry host (a Docker Hub short
+    name, or one built or loaded locally) is left alone, so the engine never reaches for Docker Hub
+    on its own; its updates are found by the health check's registry digest comparison."""
+    return sorted(
         name
         for name, image in service_images(model).items()
-        if "/" in image and ("." in image.split("/", 1)[0] or ":" in image.split("/", 1)[0])
-    ]
-    if explicit:
-        return ["pull", "--ignore-pull-failures", *sorted(explicit)]
-    return ["pull", "--ignore-pull-failures", "--policy", "missing"]
+        if names_registry(image) or not present.get(image)
+    )
 
 
 async def _recover(

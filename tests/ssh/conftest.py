@@ -12,7 +12,9 @@ import pytest
 from fleetflow.hosts.connect import SshOptions, connect
 from fleetflow.hosts.ssh import SshHost
 
-HOST2_DOCKER = "unix:///work/main/.testbed/run/host2/docker.sock"
+ROOT = Path(__file__).resolve().parents[2]
+HOST2_DOCKER = f"unix://{ROOT}/.testbed/run/host2/docker.sock"
+"""Test-bed host2's socket in this checkout (the sshd runs on this machine, so the path is the same)."""
 
 MakeHost = Callable[..., SshHost]
 

@@ -19,7 +19,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from deployments import names
 from deployments.automations import ensure_zombie_automation
-from deployments.pools import CORE_POOL, PoolChanges, sync_work_pools
+from deployments.pools import CORE_POOL, PoolChanges, ensure_pool, sync_work_pools
 from deployments.serve import BACKUP_CRON
 from fleetflow.agent import pool_name
 from fleetflow.resources import SYNC_POLL_INTERVAL_SECONDS
@@ -72,6 +72,8 @@ async def register_core(
     from flows.poll_repo import poll_repo
     from flows.sync_resources import sync_resources
 
+    async with get_client() as client:
+        await ensure_pool(client, CORE_POOL, "fleetflow core: polls, syncs, fleet health, backups")
     params = {"repo": repo, "branch": branch, "resource_paths": list(resource_paths), "sync_name": sync_name}
     poll = await poll_repo.ato_deployment(
         name=sync_name,

@@ -23,6 +23,7 @@ from fleetflow.errors import FleetflowError, ResourceErrors
 from fleetflow.resources import Action, Desired, Kind, render_rows, render_text, summary
 from fleetflow.runtime import context
 from fleetflow.runtime.apply import apply_plan, as_state, read_current
+from fleetflow.runtime.hosts import is_agentless
 from fleetflow.runtime.report import errors_markdown, outcome_rows
 from fleetflow.runtime.select import stacks_to_consider
 from fleetflow.store import SyncOutcome
@@ -31,6 +32,11 @@ from tasks.resources import load_desired, make_plan, open_repo
 
 FanOut = Literal["inline", "deployments"]
 FAILED = {"failed", "rolled_back", "crashed", "cancelled"}
+
+
+def agent_servers(desired: Desired) -> set[str]:
+    """Enabled servers that run an agent (SSH servers are deployed to from core, no pool)."""
+    return {n for n, s in desired.resources.servers.items() if s.config.enabled and not is_agentless(s)}
 
 
 def _run_name() -> str:
@@ -103,9 +109,7 @@ async def sync_resources(
         if fan_out == "deployments":
             from deployments.register import ensure_fleet
 
-            servers = {desired.stacks[n].config.server for n in candidates}
-            enabled = {n for n, s in desired.resources.servers.items() if s.config.enabled}
-            await ensure_fleet(servers | enabled)
+            await ensure_fleet(agent_servers(desired))
         params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))

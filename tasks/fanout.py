@@ -19,6 +19,8 @@ from deployments import names
 from fleetflow.deploy import Action, inputs_digest
 from fleetflow.resources import Desired
 from fleetflow.runtime import context
+from fleetflow.runtime.hosts import is_agentless
+from fleetflow.runtime.servers import applied_server
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import ResourceRecord
@@ -106,7 +108,7 @@ async def deploy_round(
     async def one(stack: str) -> tuple[str, Outcome]:
         server = desired.stacks[stack].config.server
         try:
-            if fan_out == "inline":
+            if fan_out == "inline" or is_agentless(desired.resources.servers.get(server)):
                 return stack, await _inline(stack, server, params, force)
             return stack, await _on_pool(stack, server, desired, snapshot, params, force)
         except Exception as exc:
@@ -131,7 +133,7 @@ async def destroy_removed(
         project = str(config.get("project_name") or stack).lower()
         params = {"stack": stack, "server": server, "project": project, "action": Action.DESTROY.value}
         try:
-            if fan_out == "inline":
+            if fan_out == "inline" or is_agentless(applied_server(context.store(), server)):
                 result: Outcome = await stack_action(**params)
             else:
                 run = await arun_deployment(

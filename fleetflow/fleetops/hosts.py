@@ -10,45 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Collection, Mapping
-from pathlib import Path
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fleetflow.health import desired
 from fleetflow.hosts.base import HostConnection
-from fleetflow.hosts.connect import SshOptions, connect
+from fleetflow.hosts.connect import connect
 from fleetflow.resources import Reach, Server
-from fleetflow.runtime.hosts import connect_server
+from fleetflow.runtime.hosts import SshSettings, connect_server
 from fleetflow.settings import Settings
 from fleetflow.store import StateStore
-
-
-class SshSettings(BaseSettings):
-    """How core reaches agentless servers (``FLEETFLOW_SSH_KEY_PATH``, ``FLEETFLOW_SSH_KNOWN_HOSTS``, ...)."""
-
-    model_config = SettingsConfigDict(env_prefix="FLEETFLOW_SSH_", extra="ignore")
-
-    key_path: Path | None = Field(default=None, description="Private key file; default ~/.ssh keys, agent.")
-    known_hosts: Path | None = Field(
-        default=None, description="known_hosts file; default ~/.ssh/known_hosts."
-    )
-    insecure_skip_host_key_check: bool = Field(
-        default=False, description="Accept any host key (logged as a warning); throwaway hosts only."
-    )
-    docker_host: str | None = Field(
-        default=None, description="The engine on SSH hosts; default unix:///var/run/docker.sock."
-    )
-    connect_timeout_s: float = Field(default=15.0, gt=0, description="Connect and authenticate timeout.")
-
-    def options(self) -> SshOptions:
-        """The :class:`SshOptions` these settings describe."""
-        return SshOptions(
-            key_path=self.key_path,
-            known_hosts=self.known_hosts,
-            insecure_skip_host_key_check=self.insecure_skip_host_key_check,
-            connect_timeout_s=self.connect_timeout_s,
-        )
 
 
 def chosen_servers(store: StateStore, names: Collection[str] | None) -> list[Server]:
@@ -61,19 +30,7 @@ def connect_fleet(
 ) -> dict[str, HostConnection]:
     """server name -> connection: SSH servers with ``ssh`` (default: from the environment)."""
     ssh = ssh or SshSettings()
-    hosts: dict[str, HostConnection] = {}
-    for server in servers:
-        if server.config.reach is Reach.SSH:
-            hosts[server.name] = connect(
-                server.name,
-                server.config.address,
-                stacks_root=settings.resolved_stacks_root,
-                docker_host=ssh.docker_host,
-                ssh_options=ssh.options(),
-            )
-        else:
-            hosts[server.name] = connect_server(server, settings)
-    return hosts
+    return {server.name: connect_server(server, settings, ssh) for server in servers}
 
 
 async def close_fleet(hosts: Mapping[str, HostConnection]) -> None:

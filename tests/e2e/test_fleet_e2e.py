@@ -207,3 +207,42 @@ def test_fleet_of_agents(fleet_env: dict[str, Any], tmp_path: Path, testbed_imag
     assert container_ids(sockets["h3"], "gamma") == {}
     assert container_ids(sockets["h1"], "alpha")
     assert not asyncio.run(pool_exists("host-h4"))
+
+
+@pytest.mark.ssh
+def test_agentless_ssh_host_beside_an_agent(
+    fleet_env: dict[str, Any],
+    tmp_path: Path,
+    testbed_image: str,
+    ssh_target: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One host with an agent, one reached over SSH from core (no agent, no pool): same guarantees."""
+    sockets = fleet_env["sockets"]
+    monkeypatch.setenv("FLEETFLOW_SSH_KEY_PATH", str(ssh_target["client_key"]))
+    monkeypatch.setenv("FLEETFLOW_SSH_KNOWN_HOSTS", str(ssh_target["known_hosts"]))
+    monkeypatch.setenv("FLEETFLOW_SSH_DOCKER_HOST", sockets["h2"])
+    fleet_env["start_agent"]("h1")
+    address = f"ssh://{ssh_target['user']}@{ssh_target['host']}:{ssh_target['port']}"
+    remote = GitRemote.create(tmp_path / "git")
+
+    def fleet(beta_cmd: str) -> dict[str, str]:
+        out = files({"alpha": "h1", "beta": "edge"}, ["h1"], testbed_image, beta_cmd)
+        out["syncs/servers.toml"] += f'[[server]]\nname = "edge"\n[server.config]\naddress = "{address}"\n'
+        return out
+
+    first = run_sync(remote, remote.commit("fleet", fleet("sleep 3600")))
+    assert "error" not in first, first.get("error")
+    assert {n: o["status"] for n, o in first["result"]["stacks"].items()} == {"alpha": "good", "beta": "good"}
+    assert container_ids(sockets["h1"], "alpha")
+    beta_ids = container_ids(sockets["h2"], "beta")
+    assert beta_ids, "beta was not deployed over SSH onto host2's engine"
+    assert not asyncio.run(pool_exists("host-edge")), "an agentless server must not get a pool"
+
+    alpha_ids = container_ids(sockets["h1"], "alpha")
+    head = remote.commit("beta", fleet("sleep 7200"))
+    second = run_sync(remote, head, changed_paths=["stacks/beta/compose.yaml"])
+    assert "error" not in second, second.get("error")
+    assert set(second["result"]["stacks"]) == {"beta"}
+    assert container_ids(sockets["h2"], "beta") != beta_ids
+    assert container_ids(sockets["h1"], "alpha") == alpha_ids

@@ -44,9 +44,6 @@ class RetryPolicy:
 DEFAULT = RetryPolicy()
 """Adapter calls that may fail transiently: Docker API, SSH, registry, store."""
 
-DEPLOY = RetryPolicy(retries=2, backoff_factor=5.0)
-"""A whole deploy of one stack: retried less, with longer pauses (the host may be rebooting)."""
-
 NEVER = RetryPolicy(retries=0)
 """Pure steps (load, validate, plan): retrying cannot change the answer."""
 

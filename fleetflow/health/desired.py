@@ -7,14 +7,13 @@ from collections.abc import Collection
 from fleetflow.health.drift import Expected
 from fleetflow.resources import Server, Stack
 from fleetflow.runtime.history import StoreHistory
+from fleetflow.runtime.servers import applied_servers
 from fleetflow.store import StateStore
 
 
 def servers(store: StateStore, names: Collection[str] | None = None) -> list[Server]:
     """Applied, enabled servers (all when ``names`` is None); an unknown name is this host's engine."""
-    applied = {
-        r.name: Server.model_validate({**r.config, "name": r.name}) for r in store.list_resources("server")
-    }
+    applied = {s.name: s for s in applied_servers(store)}
     if names is None:
         return [s for _, s in sorted(applied.items()) if s.config.enabled]
     return [applied.get(n) or Server(name=n) for n in names]

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@fleetflow.invalid",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@fleetflow.invalid",
-}
+from tests.support.gitrepo import git
 
-
-def run_git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **GIT_ENV}
-    )
-    return done.stdout.strip()
+run_git = git
+"""Run git in a directory (the shared helper of tests/support)."""
 
 
 @dataclass

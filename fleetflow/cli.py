@@ -220,6 +220,7 @@ def deploy(
 
     from deployments.register import ensure_fleet, register_core
     from fleetflow.runtime import context
+    from fleetflow.runtime.prefect_api import prefect_api
     from tasks.resources import resolve_desired
 
     if not os.environ.get("PREFECT_API_URL"):
@@ -238,7 +239,8 @@ def deploy(
         )
         return [*report.deployments, *core]
 
-    registered = asyncio.run(register())
+    with prefect_api("registering pools and deployments"):
+        registered = asyncio.run(register())
     table = Table(title=f"registered {len(registered)} deployment(s)")
     table.add_column("deployment")
     for name in registered:

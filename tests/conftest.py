@@ -164,7 +164,8 @@ def chromium_bin() -> str:
     return path
 
 
-COMPONENT_MARKERS = ("unit", "docker", "registry", "mongo", "kopia", "ssh", "prefect", "e2e")
+COMPONENTS_BY_TEST: dict[str, tuple[str, ...]] = {}
+COMPONENT_MARKERS = ("unit", "api", "docker", "registry", "mongo", "kopia", "ssh", "prefect", "e2e")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -172,10 +173,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     counts: dict[str, dict[str, int]] = {m: {} for m in COMPONENT_MARKERS}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
-            keywords = getattr(report, "keywords", {})
-            for marker in COMPONENT_MARKERS:
-                if marker in keywords:
-                    counts[marker][outcome] = counts[marker].get(outcome, 0) + 1
+            for marker in COMPONENTS_BY_TEST.get(getattr(report, "nodeid", ""), ()):
+                counts[marker][outcome] = counts[marker].get(outcome, 0) + 1
     terminalreporter.section("components exercised")
     for marker, by_outcome in counts.items():
         if by_outcome:
@@ -184,7 +183,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/unit is a unit test (the fast tier: `make unit`)."""
+    """Everything under tests/unit is a unit test (the fast tier: `make unit`).
+
+    Also notes each test's component markers for the summary: markers, not
+    keywords, since keywords include directory names (tests/unit/api is not
+    the ``api`` tier).
+    """
     for item in items:
         if "/tests/unit/" in str(item.path):
             item.add_marker(pytest.mark.unit)
+        marks = {mark.name for mark in item.iter_markers()}
+        COMPONENTS_BY_TEST[item.nodeid] = tuple(m for m in COMPONENT_MARKERS if m in marks)

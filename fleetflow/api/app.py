@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -46,6 +47,16 @@ def error_response(exc: FleetflowError) -> JSONResponse:
 async def _api_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return exc.response()
+
+
+async def _invalid_request(_: Request, exc: Exception) -> Response:
+    """A request FastAPI could not validate, answered in the same shape as every other error."""
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
+    )
+    hint = "See /docs for each parameter's accepted values."
+    return ApiError(422, "invalid_request", problems or "request not valid", hint).response()
 
 
 async def _fleetflow_error(_: Request, exc: Exception) -> Response:
@@ -94,6 +105,7 @@ def create_api_app(
     )
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(FleetflowError, _fleetflow_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     install_audit(app, store)
     app.include_router(router)
     if webhook_app is not None:

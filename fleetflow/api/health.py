@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from fleetflow.api.sources import sync_source
 from fleetflow.errors import FleetflowError
 from fleetflow.git import redact_url
+from fleetflow.runtime.prefect_api import AUTH_HINT, auth_headers
 from fleetflow.store import StateStore
 
 PrefectProbe = Callable[[], Awaitable[str | None]]
@@ -42,7 +43,11 @@ class Health(BaseModel):
 
 
 def prefect_probe(api_url: str | None = None, timeout_s: float = 2.0) -> PrefectProbe:
-    """GET ``<PREFECT_API_URL>/health``; None when it answers 200, else the reason."""
+    """GET ``<PREFECT_API_URL>/admin/version`` with fleetflow's credentials; None when it answers 200.
+
+    Not ``/health``: Prefect answers that one without credentials, so it would
+    stay green while a wrong PREFECT_API_AUTH_STRING makes every launch fail.
+    """
 
     async def probe() -> str | None:
         url = api_url
@@ -53,10 +58,12 @@ def prefect_probe(api_url: str | None = None, timeout_s: float = 2.0) -> Prefect
         if not url:
             return "PREFECT_API_URL is not set"
         try:
-            async with httpx.AsyncClient(timeout=timeout_s) as client:
-                response = await client.get(f"{str(url).rstrip('/')}/health")
+            async with httpx.AsyncClient(timeout=timeout_s, headers=auth_headers()) as client:
+                response = await client.get(f"{str(url).rstrip('/')}/admin/version")
         except httpx.HTTPError as exc:
             return f"{redact_url(str(url))} unreachable: {type(exc).__name__}"
+        if response.status_code in (401, 403):
+            return f"refused fleetflow's credentials (HTTP {response.status_code}): {AUTH_HINT}"
         return None if response.status_code == 200 else f"answered HTTP {response.status_code}"
 
     return probe

@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from fleetflow.errors import ComponentUnavailable, FleetflowError
+from fleetflow.runtime.prefect_api import prefect_api_error
 
 
 class LaunchedRun(BaseModel):
@@ -73,6 +74,9 @@ class PrefectLauncher:
                 hint="Run `fleetflow deploy` (or let a sync register its servers) and try again.",
             ) from exc
         except (httpx.HTTPError, OSError) as exc:
+            refused = prefect_api_error(exc, f"starting {deployment!r}")
+            if refused is not None:
+                raise refused from exc
             raise ComponentUnavailable(
                 f"Prefect API unreachable while starting {deployment!r}: {type(exc).__name__}",
                 hint="Check that the Prefect server is running and PREFECT_API_URL points at it.",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import temporary_settings
 
 from fleetflow.runtime import context
 from tests.support.fleet import compose, container_ids, remove_projects
@@ -52,7 +52,9 @@ def fleet_env(
 ) -> Iterator[dict[str, Any]]:
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent))
     assert prefect is not None
-    server = PrefectServer(home=tmp_path / "prefect").start(prefect)
+    # The server demands an auth string: the sync here and every agent must send it.
+    auth = f"fleetflow:{uuid.uuid4().hex}"
+    server = PrefectServer(home=tmp_path / "prefect", auth_string=auth).start(prefect)
     store_url = f"{mongodb_url.rstrip('/')}/ff_e2e_{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("FLEETFLOW_STORE_URL", store_url)
     monkeypatch.setenv("FLEETFLOW_HOME", str(tmp_path / "core"))
@@ -84,7 +86,7 @@ def fleet_env(
         agents[name] = Process(argv, tmp_path / f"agent-{name}.log", env).start()
         return agents[name]
 
-    with temporary_settings({PREFECT_API_URL: server.api_url}):
+    with temporary_settings(server.settings()):
         yield {
             "server": server,
             "start_agent": start_agent,
@@ -207,6 +209,11 @@ def test_fleet_of_agents(fleet_env: dict[str, Any], tmp_path: Path, testbed_imag
     assert container_ids(sockets["h3"], "gamma") == {}
     assert container_ids(sockets["h1"], "alpha")
     assert not asyncio.run(pool_exists("host-h4"))
+
+    # 6. every agent worked against a server demanding the auth string, and none logged it
+    password = fleet_env["server"].auth_string.split(":", 1)[1]
+    for agent in fleet_env["agents"].values():
+        assert password not in agent.log.read_text(errors="replace")
 
 
 @pytest.mark.ssh

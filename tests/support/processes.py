@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,6 +93,8 @@ class PrefectServer:
     home: Path
     port: int = field(default_factory=free_port)
     process: Process | None = None
+    auth_string: str | None = None
+    """When set, the server demands it (PREFECT_SERVER_API_AUTH_STRING) and ``env()`` carries it."""
 
     @property
     def api_url(self) -> str:
@@ -107,7 +110,14 @@ class PrefectServer:
             "PREFECT_API_URL": self.api_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
+            **({"PREFECT_API_AUTH_STRING": self.auth_string} if self.auth_string else {}),
         }
+
+    def settings(self) -> dict[Any, Any]:
+        """Client settings for ``prefect.settings.temporary_settings`` in this process."""
+        from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL
+
+        return {PREFECT_API_URL: self.api_url, PREFECT_API_AUTH_STRING: self.auth_string}
 
     def start(self, prefect: str) -> PrefectServer:
         env = {
@@ -116,6 +126,7 @@ class PrefectServer:
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
             "PREFECT_SERVER_API_PORT": str(self.port),
             "PREFECT_UI_API_URL": self.api_url,
+            **({"PREFECT_SERVER_API_AUTH_STRING": self.auth_string} if self.auth_string else {}),
         }
         argv = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = Process(argv, self.home / "server.log", env).start()

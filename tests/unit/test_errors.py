@@ -30,3 +30,10 @@ def test_command_failed_keeps_only_the_stderr_tail() -> None:
     assert "line 99" in str(err)
     assert "line 10\n" not in str(err)
     assert "apollo" in str(err)
+
+
+def test_message_and_hint_read_as_two_sentences() -> None:
+    assert str(FleetflowError("store down", hint="Start it.")) == "store down. Start it."
+    assert str(FleetflowError("store down.", hint="Start it.")) == "store down. Start it."
+    assert str(FleetflowError("why:", hint="see above")) == "why: see above"
+    assert str(FleetflowError("plain")) == "plain"

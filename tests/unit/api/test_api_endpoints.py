@@ -88,7 +88,10 @@ async def test_action_and_sync_launch_their_deployments(env: Env, client: httpx.
     admin = bearer(env.tokens[Role.ADMIN])
     assert (await client.post("/api/stack/web/destroy", headers=admin)).status_code == 200
     assert (await client.post("/api/sync/homelab/run?force=true", headers=op(env))).status_code == 200
-    assert (await client.post("/api/stack/web/explode", headers=admin)).status_code == 422
+    unknown = await client.post("/api/stack/web/explode", headers=admin)
+    assert unknown.status_code == 422
+    assert unknown.json()["error"] == "invalid_request"
+    assert "path.action" in unknown.json()["message"]
     assert env.launcher.calls == [
         (
             "stack-action/host-alpha",

@@ -1,5 +1,8 @@
 """``backup-snapshot`` (daily): dump -> retention -> Kopia snapshot -> record -> alert on failure.
 
+The alert is stored at once; the next health round turns it into the fleet
+alert ``health:fleet:backup:snapshot`` and sends it to the apprise URLs.
+
 ``dry_run`` changes nothing: it lists what would be dumped, which old dumps
 retention would delete and which folders Kopia would snapshot. Ad hoc::
 
@@ -15,6 +18,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
+from fleetflow.alerts.models import BACKUP_ALERT, BACKUP_FAILED
 from fleetflow.backup.config import BackupSettings, dumps_root, load_backup_settings
 from fleetflow.errors import FleetflowError
 from fleetflow.runtime import context
@@ -24,7 +28,7 @@ from flows.kopia_snapshot import kopia_snapshot
 from flows.mongo_dump import mongo_dump
 from tasks.backup import prune_dumps
 
-ALERT_KEY = "backup"
+ALERT_KEY = BACKUP_ALERT
 ARTIFACT_KEY = "backup"
 
 
@@ -103,7 +107,7 @@ def backup_snapshot(dry_run: bool = False, now: datetime | None = None) -> dict[
     try:
         report = _run(settings, backup, now)
     except Exception as exc:
-        message = f"backup-snapshot failed: {type(exc).__name__}: {exc}"
+        message = f"{BACKUP_FAILED}{type(exc).__name__}: {exc}"
         logger.error(message)
         try:
             store.open_alert(ALERT_KEY, Severity.CRITICAL, message)

@@ -97,6 +97,7 @@ async def health_check(
         expected,
         desired_state.latest_deploys(store, on_hosts),
         desired_state.latest_syncs(store),
+        desired_state.failed_backups(store),
     )
     events = await raise_alerts(candidates, [*hosts, FLEET], quiet)
 

@@ -11,6 +11,11 @@ from fleetflow.store import Severity
 FLEET = "fleet"
 """The host segment of keys for fleet-wide alerts (deploys, syncs, backups)."""
 
+BACKUP_ALERT = "backup"
+"""The alert backup-snapshot opens when a run fails and resolves after a good one."""
+BACKUP_FAILED = "backup-snapshot failed: "
+"""How that alert's message starts; the rest is the reason."""
+
 
 def alert_key(host: str, rule: str, subject: str = "") -> str:
     """``health:<host>:<rule>[:<subject>]``: one open alert per key."""

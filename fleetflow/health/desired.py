@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from fleetflow.alerts.models import BACKUP_ALERT, BACKUP_FAILED
 from fleetflow.health.drift import Expected
 from fleetflow.resources import Server, Stack
 from fleetflow.runtime.history import StoreHistory
@@ -60,3 +61,11 @@ def latest_syncs(store: StateStore) -> dict[str, tuple[str, str]]:
         if runs := store.sync_runs(record.name, limit=1):
             out[record.name] = (runs[0].outcome.value, runs[0].error or "")
     return out
+
+
+def failed_backups(store: StateStore) -> dict[str, str]:
+    """``{"snapshot": reason}`` while backup-snapshot's last run failed (its alert is open), else ``{}``."""
+    for alert in store.open_alerts():
+        if alert.dedup_key == BACKUP_ALERT:
+            return {"snapshot": alert.message.removeprefix(BACKUP_FAILED)}
+    return {}

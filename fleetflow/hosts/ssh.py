@@ -14,20 +14,16 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import contextvars
 import logging
 import os
 import posixpath
-import re
-import shlex
 import shutil
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
@@ -38,111 +34,13 @@ import docker
 from fleetflow.errors import CommandFailed, ComponentUnavailable, ConfigError, FleetflowError
 from fleetflow.hosts.base import TIMEOUT_EXIT, OnLine, RunResult, compose_argv
 from fleetflow.hosts.connect import SshAddress, SshOptions
+from fleetflow.hosts.ioloop import IoLoop
+from fleetflow.hosts.remote_shell import parse_markers, remote_script, safe_relpath
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 KILL_WAIT_S = 5.0
-_MARK = "__fleetflow_"
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def remote_script(argv: Sequence[str], env: Mapping[str, str], cwd: str | None) -> str:
-    """The ``sh -s`` script: report the process group, cd, export env, exec ``argv`` (all quoted)."""
-    if not argv:
-        raise ValueError("empty argv")
-    lines = [
-        "read -r _ _ _ _ ff_pg _ < /proc/$$/stat 2>/dev/null || ff_pg=$$",
-        f'printf "{_MARK}pgid=%s\\n" "$ff_pg" >&2',
-    ]
-    if cwd:
-        lines.append(f"cd -- {shlex.quote(cwd)} || {{ echo {_MARK}failed=cwd >&2; exit 127; }}")
-    for key, value in env.items():
-        if not _ENV_NAME.fullmatch(key):
-            raise ConfigError(f"environment name {key!r} is not a valid shell variable name")
-        lines.append(f"export {key}={shlex.quote(value)}")
-    prog = shlex.quote(argv[0])
-    lines.append(f"command -v {prog} >/dev/null 2>&1 || {{ echo {_MARK}failed=program >&2; exit 127; }}")
-    lines.append("exec " + " ".join(shlex.quote(a) for a in argv) + " </dev/null")
-    return "\n".join(lines) + "\n"
-
-
-def parse_markers(line: str, markers: dict[str, str]) -> bool:
-    """Record a ``__fleetflow_key=value`` stderr line in ``markers``; False for ordinary output."""
-    if not line.startswith(_MARK):
-        return False
-    key, _, value = line.removeprefix(_MARK).partition("=")
-    markers[key] = value
-    return True
-
-
-def safe_relpath(dest_dir: str, rel: str) -> str:
-    """``dest_dir/rel``, refusing absolute paths and ``..`` that would leave ``dest_dir``."""
-    parts = PurePosixPath(rel).parts
-    if not rel or PurePosixPath(rel).is_absolute() or ".." in parts:
-        raise FleetflowError(f"path {rel!r} escapes {dest_dir}", hint="use a path relative to the stack dir")
-    return posixpath.join(dest_dir, posixpath.normpath(rel))
-
-
-def _settle(task: asyncio.Task[T], outcome: concurrent.futures.Future[T]) -> None:
-    """Copy a finished IO-loop task's outcome to a thread-safe future."""
-    if task.cancelled():
-        outcome.cancel()
-    elif (exc := task.exception()) is not None:
-        outcome.set_exception(exc)
-    else:
-        outcome.set_result(task.result())
-
-
-class IoLoop:
-    """A daemon thread running one event loop for every SSH connection of the process."""
-
-    _shared: IoLoop | None = None
-    _shared_lock = threading.Lock()
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="fleetflow-ssh", daemon=True)
-        self.thread.start()
-
-    @classmethod
-    def shared(cls) -> IoLoop:
-        with cls._shared_lock:
-            if cls._shared is None:
-                cls._shared = cls()
-            return cls._shared
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    async def call(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await ``coro`` on the IO loop from any other loop.
-
-        Cancelling the caller cancels ``coro`` and waits (bounded) for its cleanup to finish,
-        so a cancelled remote command is really gone when the cancellation completes.
-        """
-        outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
-        tasks: list[asyncio.Task[T]] = []
-
-        def start() -> None:
-            task = self.loop.create_task(coro)
-            task.add_done_callback(lambda t: _settle(t, outcome))
-            tasks.append(task)
-
-        self.loop.call_soon_threadsafe(start)
-        waiter = asyncio.wrap_future(outcome)
-        try:
-            return await asyncio.shield(waiter)
-        except asyncio.CancelledError:
-            self.loop.call_soon_threadsafe(lambda: tasks[0].cancel())  # runs after start(): FIFO
-            await asyncio.wait({waiter}, timeout=3 * KILL_WAIT_S)
-            raise
-
-    def call_sync(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
-        if threading.current_thread() is self.thread:
-            coro.close()
-            raise RuntimeError("SshHost.docker() must not be called from the SSH IO thread")
-        return self.submit(coro).result(timeout)
 
 
 class SshHost:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import threading
 import uuid
@@ -26,9 +28,12 @@ from fleetflow.errors import ConfigError
 from fleetflow.runtime import context
 from fleetflow.settings import Settings
 from flows.backup_snapshot import ALERT_KEY, backup_snapshot
+from flows.health_check import health_check
+from tests.support.receiver import json_receiver
 
 pytestmark = [pytest.mark.mongo, pytest.mark.kopia, pytest.mark.prefect]
 PASSWORD = "kopia-Pw-7f3e9a-never-shown"
+FLEET_BACKUP = "health:fleet:backup:snapshot"
 NOW = datetime(2030, 5, 20, 3, 0, 0, tzinfo=UTC)
 DOCS = [{"_id": i, "name": f"stack-{i}", "tags": ["a", "b"][: i % 3], "n": i * 1.5} for i in range(40)]
 
@@ -296,6 +301,20 @@ def test_wrong_kopia_password_fails_the_flow_and_opens_an_alert(
             assert wrong not in alert.message
             assert not context.store().contains_text(wrong)
             assert list_dumps(dumps_root(context.settings()) / bed.label)  # the dump itself was kept
+
+            # the next health round turns it into a fleet alert and sends it; a good backup resolves it
+            with json_receiver() as receiver:
+                mp.setenv("FLEETFLOW_APPRISE_URLS", json.dumps([receiver.url]))
+                context.reset()
+                round_ = asyncio.run(health_check(servers=[], check_updates=False))
+                assert {"key": FLEET_BACKUP, "kind": "opened"}.items() <= round_["alerts"][0].items()
+                (sent,) = receiver.posts
+                assert "backup snapshot failed: BackupCommandFailed" in sent["message"]
+                assert wrong not in json.dumps(sent)
+                context.store().resolve_alert(ALERT_KEY)  # what a good run does
+                cleared = asyncio.run(health_check(servers=[], check_updates=False))
+                assert [(e["key"], e["kind"]) for e in cleared["alerts"]] == [(FLEET_BACKUP, "resolved")]
+                assert len(receiver.posts) == 2
         assert not [line for line in capture.lines if wrong in line or PASSWORD in line]
     finally:
         context.reset()

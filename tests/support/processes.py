@@ -86,6 +86,15 @@ def wait_http_ok(url: str, process: Process, timeout: float = 90) -> None:
     raise TimeoutError(f"{url} not ready after {timeout:.0f} s:\n{process.tail()}")
 
 
+def drain_prefect_services(timeout: float = 10) -> None:
+    """Flush this process's Prefect log and event workers (blocking; not inside an event loop)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=timeout)
+
+
 @dataclass
 class PrefectServer:
     """A real ``prefect server start`` on 127.0.0.1 with its own SQLite database."""
@@ -134,7 +143,14 @@ class PrefectServer:
         return self
 
     def stop(self) -> None:
+        """Let this process deliver its queued Prefect logs and events, then stop the server.
+
+        Otherwise Prefect's background services retry against a dead server
+        at interpreter exit and print "Still processing items" tracebacks.
+        """
         if self.process is not None:
+            if self.process.alive:
+                drain_prefect_services()
             self.process.stop()
 
     def restart(self, prefect: str) -> None:

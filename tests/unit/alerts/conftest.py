@@ -1,17 +1,14 @@
-"""An embedded state store per test and a tiny HTTP receiver for apprise ``json://`` notifications."""
+"""An embedded state store per test and a receiver for apprise ``json://`` notifications."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from fleetflow.store import StateStore, open_store
+from tests.support.receiver import Receiver, json_receiver
 
 
 @pytest.fixture
@@ -20,39 +17,7 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
         yield s
 
 
-class Receiver:
-    """Bodies (JSON) and headers of every POST, in order."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.posts: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.port}/"
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    holder: list[Receiver] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            holder[0].posts.append(json.loads(body))
-            holder[0].headers.append(dict(self.headers))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    holder.append(Receiver(server.server_address[1]))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield holder[0]
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with json_receiver() as running:
+        yield running

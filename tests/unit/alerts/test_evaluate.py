@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fleetflow.alerts.evaluate import pending_changes, round_candidates
+from fleetflow.alerts.models import BACKUP_ALERT, BACKUP_FAILED
 from fleetflow.health import (
     Container,
     ContainerState,
@@ -13,6 +14,8 @@ from fleetflow.health import (
     ImageCheck,
     UpdateStatus,
 )
+from fleetflow.health.desired import failed_backups
+from fleetflow.store import Severity, StateStore
 
 MANUAL = Expected(stack="db", server="h1", project="db", services={"pg": "f"}, auto_update=False)
 AUTO = Expected(stack="web", server="h1", project="web", services={"app": "f"})
@@ -41,3 +44,15 @@ def test_round_maps_unhealthy_containers_to_their_stack() -> None:
     facts = HostFacts(host="h1", reachable=True, containers=(sick,))
     keys = {c.key for c in round_candidates([facts], {}, [], [], [AUTO], {"web": ("good", "")}, {})}
     assert keys == {"health:h1:container:web-app-1", "health:h1:stack:web"}
+
+
+def test_an_open_backup_alert_feeds_the_fleet_backup_rule(store: StateStore) -> None:
+    assert failed_backups(store) == {}
+    store.open_alert(BACKUP_ALERT, Severity.CRITICAL, f"{BACKUP_FAILED}KopiaError: repository locked")
+    backups = failed_backups(store)
+    assert backups == {"snapshot": "KopiaError: repository locked"}
+    [candidate] = round_candidates([], {}, [], [], [], {}, {}, backups)
+    assert candidate.key == "health:fleet:backup:snapshot"
+    assert candidate.message == "backup snapshot failed: KopiaError: repository locked"
+    store.resolve_alert(BACKUP_ALERT)
+    assert failed_backups(store) == {}

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 
 from fleetflow.alerts import AppriseNotifier, Candidate, EventKind, RecordingNotifier, alert_key, reconcile
 from fleetflow.store import Severity, StateStore
-from tests.unit.alerts.conftest import Receiver
+from tests.support.receiver import Receiver
 
 
 def cand(host: str, rule: str, severity: Severity = Severity.WARNING, message: str = "") -> Candidate:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fleetflow.errors import ConfigError, FleetflowError
-from fleetflow.hosts.ssh import parse_markers, remote_script, safe_relpath
+from fleetflow.hosts.remote_shell import parse_markers, remote_script, safe_relpath
 
 
 def run_script(script: str) -> subprocess.CompletedProcess[str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.concurrency.asyncio import concurrency
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency
 from prefect.exceptions import ObjectNotFound
 
 from fleetflow.deploy import Action, DeployResult, DeploySpec, deploy, deploy_if_changed, run_action
@@ -26,13 +28,20 @@ def host_limit(server: str) -> str:
     return f"deploys-{server}"
 
 
-_ensured: set[str] = set()
+_ensured: set[tuple[str, str]] = set()
+
+
+def _api_url() -> str:
+    from prefect.settings import get_current_settings
+
+    return str(get_current_settings().api.url or "ephemeral")
 
 
 async def ensure_host_limit(server: str, limit: int = 2) -> str:
-    """Create the per-host deploy concurrency limit once (default 2 deploys at a time per host)."""
+    """Create the per-host deploy concurrency limit once per Prefect API (default 2 deploys per host)."""
     name = host_limit(server)
-    if name not in _ensured:
+    key = (_api_url(), name)
+    if key not in _ensured:
         async with get_client() as client:
             try:
                 await client.read_global_concurrency_limit_by_name(name)
@@ -40,8 +49,25 @@ async def ensure_host_limit(server: str, limit: int = 2) -> str:
                 await client.create_global_concurrency_limit(
                     GlobalConcurrencyLimitCreate(name=name, limit=limit)
                 )
-        _ensured.add(name)
+        _ensured.add(key)
     return name
+
+
+@asynccontextmanager
+async def host_deploy_slot(server: str) -> AsyncIterator[None]:
+    """Hold one of ``server``'s deploy slots; a limit deleted since it was ensured is created again."""
+    for attempt in (1, 2):
+        name = await ensure_host_limit(server)
+        acquired = False
+        try:
+            async with concurrency(name, occupy=1, strict=True):
+                acquired = True
+                yield
+            return
+        except ConcurrencySlotAcquisitionError:
+            if acquired or attempt == 2:
+                raise
+            _ensured.discard((_api_url(), name))
 
 
 async def ensure_reachable(host: HostConnection, policy: RetryPolicy = DEFAULT) -> None:
@@ -94,7 +120,7 @@ async def deploy_on_host(
                 reason=why,
                 commit=spec.commit,
             )
-        async with concurrency(await ensure_host_limit(host.name), occupy=1, strict=True):
+        async with host_deploy_slot(host.name):
             if force:
                 return await deploy(host, spec, history, on_line=lines, reason="forced")
             return await deploy_if_changed(host, spec, history, on_line=lines)

@@ -61,6 +61,10 @@ class Testbed:
         return str(self.raw["mongodb_url"])
 
     @property
+    def postgres_url(self) -> str:
+        return str(self.raw.get("postgres_url", ""))
+
+    @property
     def kopia(self) -> str:
         return str(self.raw["kopia"])
 
@@ -99,6 +103,24 @@ def docker_hosts(testbed: Testbed) -> dict[str, str]:
     if shutil.which("docker") is None:
         missing("docker", "docker CLI not on PATH")
     return testbed.docker_hosts
+
+
+@pytest.fixture(scope="session")
+def postgres_url(testbed: Testbed) -> str:
+    """The test bed's PostgreSQL (database ``prefect``) as an SQLAlchemy asyncpg URL."""
+    url = testbed.postgres_url
+    if not url or not tcp_open(url.split("@", 1)[1].split("/", 1)[0]):
+        missing("postgres", f"nothing listens at {url or 'the postgres_url of testbed.json'}")
+    return url
+
+
+@pytest.fixture
+def prefect_database(postgres_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database for one Prefect server, dropped afterwards."""
+    from tests.support.postgres import fresh_database
+
+    with fresh_database(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -165,7 +187,18 @@ def chromium_bin() -> str:
 
 
 COMPONENTS_BY_TEST: dict[str, tuple[str, ...]] = {}
-COMPONENT_MARKERS = ("unit", "api", "docker", "registry", "mongo", "kopia", "ssh", "prefect", "e2e")
+COMPONENT_MARKERS = (
+    "unit",
+    "api",
+    "docker",
+    "registry",
+    "mongo",
+    "kopia",
+    "ssh",
+    "postgres",
+    "prefect",
+    "e2e",
+)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -1,5 +1,6 @@
-"""The multi-host path for real: `prefect server start`, one worker (agent) per test-bed daemon,
-FerretDB as the state DB, a real git remote. The sync runs here and fans out to host pools."""
+"""The multi-host path for real: `prefect server start` on PostgreSQL with an auth string, one worker
+(agent) per test-bed daemon, FerretDB as the state DB, a real git remote. The sync runs here and fans
+out to host pools."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests.support.fleet import compose, container_ids, remove_projects
 from tests.support.gitrepo import GitRemote
 from tests.support.processes import PrefectServer, Process
 
-pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.mongo]
+pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.mongo, pytest.mark.postgres]
 
 PROJECTS = ["alpha", "beta", "gamma", "delta"]
 
@@ -48,13 +49,19 @@ def files(
 
 @pytest.fixture
 def fleet_env(
-    tmp_path: Path, docker_hosts: dict[str, str], mongodb_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    docker_hosts: dict[str, str],
+    mongodb_url: str,
+    prefect_database: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, Any]]:
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent))
     assert prefect is not None
-    # The server demands an auth string: the sync here and every agent must send it.
+    # A fleet's Prefect server as README sets it up: PostgreSQL, and an auth string that the
+    # sync here and every agent must send.
     auth = f"fleetflow:{uuid.uuid4().hex}"
-    server = PrefectServer(home=tmp_path / "prefect", auth_string=auth).start(prefect)
+    server = PrefectServer(home=tmp_path / "prefect", auth_string=auth, database_url=prefect_database)
+    server.start(prefect)
     store_url = f"{mongodb_url.rstrip('/')}/ff_e2e_{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("FLEETFLOW_STORE_URL", store_url)
     monkeypatch.setenv("FLEETFLOW_HOME", str(tmp_path / "core"))

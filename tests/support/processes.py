@@ -104,6 +104,8 @@ class PrefectServer:
     process: Process | None = None
     auth_string: str | None = None
     """When set, the server demands it (PREFECT_SERVER_API_AUTH_STRING) and ``env()`` carries it."""
+    database_url: str | None = None
+    """The server's database (e.g. the test bed's PostgreSQL); default SQLite under ``home``."""
 
     @property
     def api_url(self) -> str:
@@ -131,7 +133,8 @@ class PrefectServer:
     def start(self, prefect: str) -> PrefectServer:
         env = {
             **self.env(),
-            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{self.home}/prefect.db",
+            "PREFECT_API_DATABASE_CONNECTION_URL": self.database_url
+            or f"sqlite+aiosqlite:///{self.home}/prefect.db",
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
             "PREFECT_SERVER_API_PORT": str(self.port),
             "PREFECT_UI_API_URL": self.api_url,

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from fleetflow.backup import Kopia, dump_database, list_dumps, verify_manifest
 from fleetflow.backup.config import BackupSettings, dumps_root, source_from_url
-from fleetflow.backup_cli import backup_app, restore_app
+from fleetflow.cli.backup import backup_app, restore_app
 from fleetflow.errors import ConfigError
 from fleetflow.runtime import context
 from fleetflow.settings import Settings

@@ -17,7 +17,7 @@ from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from deployments.pools import ensure_pool
-from fleetflow.fleetops_cli import EXIT_NOT_OK, fleet_app
+from fleetflow.cli.fleet import EXIT_NOT_OK, fleet_app
 from flows.fleet_check import fleet_check
 from tests.fleetops.conftest import AddServer, artifact_table, run_state
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from fleetflow.fleetops_cli import EXIT_NOT_OK, fleet_app
+from fleetflow.cli.fleet import EXIT_NOT_OK, fleet_app
 from flows.pull_all_hosts import pull_all_hosts
 from tests.fleetops.conftest import AddServer, artifact_table, run_state
 from tests.support.gitrepo import GitRemote, git

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fleetflow.api import TokenVerifier
-from fleetflow.api.cli import token_app
+from fleetflow.cli.token import token_app
 from fleetflow.runtime import context
 
 

@@ -1,0 +1,97 @@
+"""``fleetflow reconcile``: plan, apply and deploy a repository once, on embedded defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fleetflow.cli.common import EXIT_ERROR, err_console, outcome_table, resolve_repo
+from fleetflow.errors import FleetflowError
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State
+
+
+def reconcile(
+    repo: Annotated[str, typer.Argument(help="Path or git URL of the repository with the resource files.")],
+    resource_path: Annotated[
+        list[str] | None, typer.Option("--resource-path", "-r", help="File or folder to read (repeatable).")
+    ] = None,
+    branch: Annotated[str, typer.Option(help="Branch to deploy (git repositories).")] = "main",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, change nothing.")] = False,
+    force: Annotated[bool, typer.Option(help="Deploy every stack even when unchanged.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Reconcile REPO onto its servers once: plan, apply, deploy what changed, print a summary.
+
+    Runs on embedded defaults: a temporary Prefect API and the embedded state
+    store (FLEETFLOW_HOME, default ~/.fleetflow). Servers with an empty or
+    unix:// address use the local Docker engine (DOCKER_HOST).
+
+    Example: fleetflow reconcile examples/homelab
+    """
+    from fleetflow.runtime.local import quiet_prefect_defaults
+
+    quiet_prefect_defaults()
+    repo, paths = resolve_repo(repo, resource_path)
+    result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+    else:
+        _print_result(result, dry_run=dry_run)
+    if result.get("error"):
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _run_sync(repo: str, *, branch: str, paths: list[str], dry_run: bool, force: bool) -> dict[str, Any]:
+    import asyncio
+
+    from fleetflow.runtime.report import sync_result_from_store
+    from flows.sync_resources import sync_resources
+
+    async def run() -> State[dict[str, Any]]:
+        return await sync_resources(
+            repo=repo, branch=branch, resource_paths=paths, dry_run=dry_run, force=force, return_state=True
+        )
+
+    state = asyncio.run(run())
+    if state.is_completed():
+        result: dict[str, Any] = state.result()
+        return result
+    try:
+        state.result()
+    except FleetflowError as exc:
+        return {**sync_result_from_store(repo), "error": str(exc)}
+    except Exception as exc:
+        raise FleetflowError(f"sync of {repo} crashed: {type(exc).__name__}: {exc}") from exc
+    return {**sync_result_from_store(repo), "error": state.message or "sync failed"}
+
+
+def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
+    from fleetflow.runtime.report import outcome_rows
+
+    console = Console()
+    plan_rows = result.get("plan", [])
+    changes = [r for r in plan_rows if r.get("action") not in ("no-change",)]
+    if changes:
+        table = Table(title="plan")
+        columns = ("kind", "name", "action", "field", "old", "new", "reason")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in changes:
+            table.add_row(*(str(row.get(c, "")) for c in columns))
+        console.print(table)
+    elif plan_rows:
+        console.print("plan: every resource matches the state DB")
+    if dry_run:
+        console.print(f"deploy rounds: {result.get('rounds')}")
+        return
+    rows = outcome_rows(result.get("stacks", {}))
+    if rows:
+        console.print(outcome_table(f"stacks at {str(result.get('commit', ''))[:12]}", rows))
+    if result.get("error"):
+        err_console.print(f"[bold red]error:[/] {result['error']}")

@@ -148,11 +148,14 @@ def ssh_target(testbed: Testbed) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """One Prefect test server for the session (heartbeats off)."""
+    """One Prefect test server for the session (heartbeats off; a patient start-up on a loaded machine)."""
     from prefect.settings import PREFECT_RUNNER_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings({PREFECT_RUNNER_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+    with (
+        temporary_settings({PREFECT_RUNNER_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=180),
+    ):
         yield
 
 

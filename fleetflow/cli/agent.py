@@ -20,8 +20,14 @@ def agent(
         int, typer.Option(help="How often the worker asks for work (latency vs API load).")
     ] = 10,
     limit: Annotated[int | None, typer.Option(help="At most this many flow runs at once.")] = None,
+    cold: Annotated[
+        bool, typer.Option("--cold", help="Use Prefect's process worker: a new Python process per run.")
+    ] = False,
 ) -> None:
-    """Run the agent for SERVER in the foreground (replaces this process with `prefect worker start`).
+    """Run the agent for SERVER in the foreground.
+
+    By default the agent runs each flow run inside its own warm process (no new
+    Python per deploy); --cold replaces it with `prefect worker start` instead.
 
     Example: fleetflow agent --server apollo
     """
@@ -33,7 +39,12 @@ def agent(
         raise FleetflowError(
             "no server given", hint="Pass --server NAME (the [[server]] entry this host is)."
         )
-    exec_worker(worker_command(server, query_seconds=query_seconds, limit=limit))
+    command = worker_command(server, query_seconds=query_seconds, limit=limit)  # validates the name
+    if cold:
+        exec_worker(command)
+    from fleetflow.runtime.warm_agent import main
+
+    main(server, query_seconds=query_seconds, limit=limit)
 
 
 @agent_app.command("install")

@@ -17,9 +17,11 @@ from prefect.deployments import arun_deployment
 
 from deployments import names
 from fleetflow.deploy import Action, inputs_digest
+from fleetflow.deploy.changes import why_deploy
 from fleetflow.resources import Desired
 from fleetflow.runtime import context
-from fleetflow.runtime.hosts import is_agentless
+from fleetflow.runtime.history import StoreHistory
+from fleetflow.runtime.hosts import connect_server, is_agentless
 from fleetflow.runtime.servers import applied_server
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import deploy_spec
@@ -46,6 +48,34 @@ def not_picked_up(server: str, commit: str, state: str | None) -> Outcome:
 
 def _failed(server: str, commit: str, exc: BaseException) -> Outcome:
     return {"status": "failed", "host": server, "commit": commit, "reason": str(exc) or type(exc).__name__}
+
+
+async def unchanged_outcome(stack: str, desired: Desired, snapshot: RepoSnapshot) -> Outcome | None:
+    """The skipped outcome, without a deploy-stack run, when the last good deploy is what runs.
+
+    The same check ``deploy-stack`` makes first (inputs digest, containers and images
+    on the host, no compose call), made here so that a sync that changes nothing
+    starts no run per stack. Any doubt (no good deploy, host not answering) → None,
+    and the deploy-stack run decides and reports.
+    """
+    settings = context.settings()
+    last = StoreHistory(context.store()).last_good(stack)
+    if last is None:
+        return None
+    server = desired.stacks[stack].config.server
+    try:
+        spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
+        host = connect_server(desired.resources.servers[server], settings)
+        if await why_deploy(host, spec, last):
+            return None
+    except Exception:
+        return None
+    return {
+        "status": "skipped",
+        "host": server,
+        "commit": last.commit,
+        "reason": f"unchanged: fingerprint {last.fingerprint[:12]} of {last.commit[:12]} is running",
+    }
 
 
 async def _inline(stack: str, server: str, params: Mapping[str, Any], force: bool) -> Outcome:
@@ -108,7 +138,12 @@ async def deploy_round(
     async def one(stack: str) -> tuple[str, Outcome]:
         server = desired.stacks[stack].config.server
         try:
-            if fan_out == "inline" or is_agentless(desired.resources.servers.get(server)):
+            agentless = is_agentless(desired.resources.servers.get(server))
+            if fan_out == "inline" and not agentless and not force:
+                quick = await unchanged_outcome(stack, desired, snapshot)
+                if quick is not None:
+                    return stack, quick
+            if fan_out == "inline" or agentless:
                 return stack, await _inline(stack, server, params, force)
             return stack, await _on_pool(stack, server, desired, snapshot, params, force)
         except Exception as exc:

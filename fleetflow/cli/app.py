@@ -7,7 +7,7 @@ import sys
 import typer
 
 from fleetflow import __version__
-from fleetflow.cli import agent, backup, deploy, fleet, reconcile, serve, status, token
+from fleetflow.cli import agent, backup, deploy, fleet, prefect_server, reconcile, serve, status, token
 from fleetflow.cli.common import EXIT_ERROR, err_console
 from fleetflow.errors import FleetflowError
 
@@ -34,6 +34,7 @@ app.add_typer(backup.backup_app, name="backup", help="Mongo dumps, retention and
 app.add_typer(backup.restore_app, name="restore", help="Restore a Mongo dump or files from a Kopia snapshot.")
 app.add_typer(token.token_app, name="token", help="API tokens (viewer, operator, admin).")
 app.add_typer(fleet.fleet_app, name="fleet", help="Fleet check, pull on hosts, agent updates.")
+app.add_typer(prefect_server.prefect_server_app, name="prefect-server")
 
 
 def main() -> None:

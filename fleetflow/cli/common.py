@@ -45,3 +45,23 @@ def resolve_repo(repo: str, resource_path: list[str] | None) -> tuple[str, list[
     if is_worktree(repo) or local.exists():
         return str(local.resolve()), resource_path or default_resource_paths(local)
     return repo, resource_path or ["syncs"]
+
+
+def prefect_api_for_one_shot(*, keep_server: bool) -> str:
+    """Point this process at a Prefect API for a one-shot command; says which one (for stderr).
+
+    PREFECT_API_URL when set; else the local server kept between runs (started on
+    first use); with ``keep_server=False`` Prefect's temporary in-command server.
+    """
+    import os
+
+    from fleetflow.runtime import context, local_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        return f"Prefect API: {os.environ['PREFECT_API_URL']} (PREFECT_API_URL)"
+    if not keep_server:
+        return "Prefect API: a temporary server for this command"
+    server = local_server.ensure(context.settings().home)
+    os.environ["PREFECT_API_URL"] = server.url
+    how = "started now, kept for the next runs" if server.started else "reused"
+    return f"Prefect API: local server {server.url} ({how}; stop it with `fleetflow prefect-server stop`)"

@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fleetflow.cli.common import EXIT_ERROR, err_console, outcome_table, resolve_repo
+from fleetflow.cli.common import (
+    EXIT_ERROR,
+    err_console,
+    outcome_table,
+    prefect_api_for_one_shot,
+    resolve_repo,
+)
 from fleetflow.errors import FleetflowError
 
 if TYPE_CHECKING:
@@ -25,18 +31,28 @@ def reconcile(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, change nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Deploy every stack even when unchanged.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    keep_server: Annotated[
+        bool,
+        typer.Option(
+            "--local-server/--temporary-server",
+            help="Without PREFECT_API_URL: reuse a local Prefect server kept between runs (default), "
+            "or start a temporary one inside this command.",
+        ),
+    ] = True,
 ) -> None:
     """Reconcile REPO onto its servers once: plan, apply, deploy what changed, print a summary.
 
-    Runs on embedded defaults: a temporary Prefect API and the embedded state
-    store (FLEETFLOW_HOME, default ~/.fleetflow). Servers with an empty or
-    unix:// address use the local Docker engine (DOCKER_HOST).
+    Runs on embedded defaults: a local Prefect API kept between runs (or
+    PREFECT_API_URL) and the embedded state store (FLEETFLOW_HOME, default
+    ~/.fleetflow). Servers with an empty or unix:// address use the local
+    Docker engine (DOCKER_HOST).
 
     Example: fleetflow reconcile examples/homelab
     """
     from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
+    err_console.print(prefect_api_for_one_shot(keep_server=keep_server), style="dim", highlight=False)
     repo, paths = resolve_repo(repo, resource_path)
     result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force)
     if as_json:

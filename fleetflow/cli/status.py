@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fleetflow.cli.common import EXIT_ERROR
+from fleetflow.cli.common import EXIT_ERROR, err_console, prefect_api_for_one_shot
 
 
 def status(
@@ -25,6 +25,7 @@ def status(
     from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
+    err_console.print(prefect_api_for_one_shot(keep_server=True), style="dim", highlight=False)
     from flows.health_check import health_check
 
     result: dict[str, Any] = asyncio.run(health_check(servers=server or None, check_updates=False))

@@ -1,0 +1,156 @@
+"""A local Prefect server kept between one-shot CLI runs (``reconcile``, ``status``) on one box.
+
+Without ``PREFECT_API_URL``, Prefect would start a temporary server inside every
+command (10-30 s each time). Instead the first command starts ``prefect server
+start`` in the background on 127.0.0.1 (its own SQLite database under
+``FLEETFLOW_HOME/prefect-server``), records its address, and later commands reuse
+it while it answers. ``fleetflow prefect-server stop`` ends it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from fleetflow.errors import FleetflowError
+
+START_TIMEOUT_SECONDS = float(os.environ.get("FLEETFLOW_PREFECT_START_TIMEOUT_SECONDS", "180"))
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """A running local Prefect API: its URL, process id, and whether this call started it."""
+
+    url: str
+    pid: int
+    started: bool = False
+
+
+def server_dir(home: Path) -> Path:
+    return home / "prefect-server"
+
+
+def _record(home: Path) -> Path:
+    return server_dir(home) / "server.json"
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    """True when the API at ``url`` answers its health check."""
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def running(home: Path) -> LocalServer | None:
+    """The recorded server, when its process lives and its API answers."""
+    try:
+        data = json.loads(_record(home).read_text())
+        server = LocalServer(url=str(data["url"]), pid=int(data["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(server.pid, 0)
+    except OSError:
+        return None
+    return server if healthy(server.url) else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _locked(home: Path) -> Iterator[None]:
+    """One starter at a time (two CLI runs at once share one server)."""
+    folder = server_dir(home)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (folder / "lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def start(home: Path) -> LocalServer:
+    """Start ``prefect server start`` detached on a free 127.0.0.1 port and wait until it answers."""
+    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    if prefect is None:
+        raise FleetflowError(
+            "the `prefect` command is not installed next to fleetflow", hint="pip install fleetflow"
+        )
+    folder = server_dir(home)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(folder),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{folder}/prefect.db",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_API_URL": url,
+    }
+    env.pop("PREFECT_API_URL", None)
+    with (folder / "server.log").open("ab") as log:
+        process = subprocess.Popen(
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise FleetflowError(
+                f"the local Prefect server did not start on {url}",
+                hint=f"see {folder / 'server.log'}, or set PREFECT_API_URL to a running server",
+            )
+        time.sleep(0.25)
+    record = _record(home)
+    record.write_text(json.dumps({"url": url, "pid": process.pid}))
+    record.chmod(0o600)
+    return LocalServer(url=url, pid=process.pid, started=True)
+
+
+def ensure(home: Path) -> LocalServer:
+    """The running local server, or a new one."""
+    with _locked(home):
+        return running(home) or start(home)
+
+
+def stop(home: Path, timeout: float = 20.0) -> bool:
+    """Stop the recorded server; False when none was running."""
+    with _locked(home):
+        server = running(home)
+        _record(home).unlink(missing_ok=True)
+    if server is None:
+        return False
+    os.killpg(server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server.pid, 0)
+        except OSError:
+            return True
+        time.sleep(0.2)
+    os.killpg(server.pid, signal.SIGKILL)
+    return True

@@ -8,11 +8,11 @@ host yields one finding for that server and nothing else fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fleetflow.errors import FleetflowError
 from fleetflow.hosts.base import HostConnection
 from fleetflow.validate.facts import Port, StackFacts
 from fleetflow.validate.findings import Finding, Severity
@@ -157,7 +157,7 @@ async def check_host(
     paths = sorted({p.value for s in stacks for p in s.host_paths})
     try:
         facts = await observe(host, paths, timeout=timeout)
-    except (FleetflowError, OSError, TimeoutError, Exception) as exc:  # any failure: report, go on
+    except Exception as exc:  # any failure (engine, SSH, timeout): report it, the other hosts go on
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [
             Finding(
@@ -168,4 +168,9 @@ async def check_host(
                 hint="Check that the host is up and its engine (or SSH) is reachable.",
             )
         ]
+    finally:
+        close = getattr(host, "close", None)  # SSH hosts hold a connection
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
     return compare(host.name, stacks, facts)

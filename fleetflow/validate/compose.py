@@ -55,6 +55,7 @@ class ParseCache:
 @dataclass
 class _File:
     path: str
+    shown: str
     doc: YamlDoc
     data: dict[str, Any]
 
@@ -161,7 +162,7 @@ class StackChecker:
                     line,
                     f"Set {use.name} in the stack's environment, or write ${{{use.name}:-default}}.",
                 )
-        return _File(path, doc, data)
+        return _File(path, shown, doc, data)
 
     def exists(self, path: str) -> bool:
         return path in self.si.written or self.source.exists(path)
@@ -188,18 +189,20 @@ class StackChecker:
             for key, spec in _mapping(f.data.get(section)).items():
                 spec = _mapping(spec)
                 if spec.get("external") in (True, "true"):
-                    facts.append(At(str(spec.get("name") or key), f.path, f.line(section, key)))
+                    facts.append(At(str(spec.get("name") or key), f.shown, f.line(section, key)))
         for section in ("configs", "secrets"):
             for key, spec in _mapping(f.data.get(section)).items():
                 ref = _mapping(spec).get("file")
                 if isinstance(ref, str):
-                    self.file_ref(f, ref, (section, key, "file"), section, f"{section[:-1]} {key!r} file")
+                    self.file_ref(f, ref, (section, key, "file"), section, "file", f"{section[:-1]} {key!r}")
 
-    def file_ref(self, f: _File, ref: str, at: tuple[str | int, ...], check: str, what: str) -> None:
+    def file_ref(
+        self, f: _File, ref: str, at: tuple[str | int, ...], check: str, label: str, owner: str
+    ) -> None:
         """A file the stack reads: inside the repository it must exist; absolute, on the host."""
         line = f.line(*at)
         if ref.startswith("/"):
-            self.facts.host_paths.append(At(ref, f.path, line))
+            self.facts.host_paths.append(At(ref, f.shown, line))
             return
         target = repo_path(f.base, ref)
         if target is None or ref.startswith("~"):
@@ -208,8 +211,8 @@ class StackChecker:
             self.add(
                 check,
                 Severity.ERROR,
-                f"{what} {ref!r} does not exist (looked for {target or '.'} in the repository)",
-                f.path,
+                f"{label} {ref!r} of {owner} does not exist (looked for {target or '.'} in the repository)",
+                f.shown,
                 line,
                 "Commit the file or fix the path (relative to the compose file).",
             )
@@ -230,7 +233,7 @@ class StackChecker:
                     Severity.ERROR,
                     f"service {name!r} uses network {net!r}, which is not declared under top-level "
                     "`networks`",
-                    f.path,
+                    f.shown,
                     f.line(*at, "networks"),
                     f"Declare it (networks: {{{net}: {{}}}}, or external: true for an existing one).",
                 )
@@ -240,7 +243,7 @@ class StackChecker:
                     "depends_on",
                     Severity.ERROR,
                     f"service {name!r} depends on {dep!r}, which is not a service of this stack",
-                    f.path,
+                    f.shown,
                     f.line(*at, "depends_on"),
                     "Fix the name or add the service.",
                 )
@@ -252,24 +255,24 @@ class StackChecker:
                         Severity.ERROR,
                         f"service {name!r} uses {section[:-1]} {ref!r}, which is not declared under "
                         f"top-level `{section}`",
-                        f.path,
+                        f.shown,
                         f.line(*at, section),
                         f"Declare it under top-level `{section}`.",
                     )
         for i, env in enumerate(self.env_files(svc.get("env_file"))):
             path, required = env
             if required:
-                self.file_ref(f, path, (*at, "env_file", i), "env_file", f"env_file of service {name!r}")
+                self.file_ref(f, path, (*at, "env_file", i), "env_file", "env_file", f"service {name!r}")
         for i, vol in enumerate(svc.get("volumes") or [] if isinstance(svc.get("volumes"), list) else []):
             self.volume(f, name, vol, (*at, "volumes", i), declared["volumes"])
         if isinstance(svc.get("container_name"), str):
             self.facts.container_names.append(
-                At(svc["container_name"], f.path, f.line(*at, "container_name"))
+                At(svc["container_name"], f.shown, f.line(*at, "container_name"))
             )
         ports = svc.get("ports")
         for i, entry in enumerate(ports if isinstance(ports, list) else []):
             for ip, port, proto in published(entry):
-                self.facts.ports.append(Port(ip, port, proto, At(name, f.path, f.line(*at, "ports", i))))
+                self.facts.ports.append(Port(ip, port, proto, At(name, f.shown, f.line(*at, "ports", i))))
 
     @staticmethod
     def env_files(value: Any) -> Iterator[tuple[str, bool]]:
@@ -298,12 +301,12 @@ class StackChecker:
                 Severity.ERROR,
                 f"service {service!r} mounts volume {source!r}, which is not declared under top-level "
                 "`volumes`",
-                f.path,
+                f.shown,
                 f.line(*at),
                 f"Declare it (volumes: {{{source}: {{}}}}), or write ./{source} for a bind mount.",
             )
         elif kind == "bind":
-            self.file_ref(f, source, at, "bind_source", f"bind source of service {service!r}")
+            self.file_ref(f, source, at, "bind_source", "bind source", f"service {service!r}")
 
 
 def check_stack(stack: StackInput, source: FileSource, cache: ParseCache) -> tuple[list[Finding], StackFacts]:

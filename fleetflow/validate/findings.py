@@ -37,9 +37,16 @@ class Finding:
             return ""
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
+    @property
+    def text(self) -> str:
+        """The message, then the hint."""
+        if not self.hint:
+            return self.message
+        stop = "" if self.message.rstrip().endswith((".", ":", "!", "?")) else "."
+        return f"{self.message}{stop} {self.hint}"
+
     def __str__(self) -> str:
-        prefix = f"{self.where}: " if self.where else ""
-        return f"{prefix}{self.message}" + (f" {self.hint}" if self.hint else "")
+        return f"{self.where}: {self.text}" if self.where else self.text
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "severity": self.severity.value, "where": self.where}
@@ -109,7 +116,7 @@ class Report:
                 "server": f.server,
                 "check": f.check,
                 "where": f.where,
-                "message": f.message + (f" {f.hint}" if f.hint else ""),
+                "message": f.text,
             }
             for f in self.sorted()
         ]

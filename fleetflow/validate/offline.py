@@ -14,6 +14,7 @@ from fleetflow.errors import ResourceErrors
 from fleetflow.resources import (
     Desired,
     FileSource,
+    Kind,
     LoadResult,
     Resources,
     SecretResolver,
@@ -68,7 +69,7 @@ def validate_desired(desired: Desired, source: FileSource, *, only: Collection[s
         report.extend(findings)
     report.extend(cross_stack(facts))
     report.findings = [
-        replace(f, message=desired.mask(f.message), hint=desired.mask(f.hint))
+        _located(replace(f, message=desired.mask(f.message), hint=desired.mask(f.hint)), desired)
         for f in report.findings
         if only is None or f.stack in only
     ]
@@ -79,6 +80,17 @@ def validate_desired(desired: Desired, source: FileSource, *, only: Collection[s
         if not s.template and (only is None or n in only)
     }
     return report
+
+
+_TOML_FIELD = {"env_file": "config.additional_env_files", "project_name": "config.project_name"}
+
+
+def _located(finding: Finding, desired: Desired) -> Finding:
+    """A stack finding without a compose file points at the stack's entry in the resource files."""
+    if finding.file or finding.stack not in desired.resources.stacks:
+        return finding
+    where = desired.resources.where(Kind.STACK, finding.stack, _TOML_FIELD.get(finding.check))
+    return replace(finding, file=where.file, line=where.line)
 
 
 def _resource_findings(loaded: LoadResult) -> list[Finding]:

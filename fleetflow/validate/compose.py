@@ -106,12 +106,38 @@ class StackChecker:
                 "Commit it or remove it from additional_env_files.",
             )
         files = [f for f in (self.load(p) for p in self.si.files) if f is not None]
+        files += self.included(files)
         if files:
             self.references(files)
         return self.findings, self.facts
 
+    def included(self, files: list[_File], limit: int = 32) -> list[_File]:
+        """Files pulled in by top-level ``include`` (their services, networks and volumes join)."""
+        seen = {f.path for f in files}
+        queue, out = list(files), []
+        while queue and len(seen) < limit:
+            f = queue.pop(0)
+            entries = f.data.get("include")
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                refs = entry.get("path") if isinstance(entry, Mapping) else entry
+                for ref in refs if isinstance(refs, list) else [refs]:
+                    if not isinstance(ref, str):
+                        continue
+                    target = repo_path(f.base, ref)
+                    if target is None or target in seen:
+                        continue
+                    seen.add(target)
+                    if not self.source.exists(target):
+                        self.file_ref(f, ref, ("include", i), "include", "included file", "the compose file")
+                        continue
+                    loaded = self.load(target)
+                    if loaded is not None:
+                        out.append(loaded)
+                        queue.append(loaded)
+        return out
+
     def load(self, path: str) -> _File | None:
-        if self.si.inline is not None:
+        if self.si.inline is not None and path == self.si.files[0]:
             text, shown = self.si.inline, f"{self.si.name}:{INLINE}"
         else:
             try:

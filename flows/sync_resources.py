@@ -13,7 +13,6 @@ Ad hoc::
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
@@ -93,7 +92,7 @@ async def sync_resources(
         desired, as_state(current), delete=deletes, match_tags=match_tags, deploy=sorted(candidates)
     )
     gate = check_stacks(desired, snapshot)
-    plan = replace(plan, rounds=gate.rounds(plan.rounds))
+    plan = gate.apply_to(plan)
     rows = render_rows(plan) + gate.rows()
     await acreate_table_artifact(
         key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"

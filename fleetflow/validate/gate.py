@@ -8,11 +8,11 @@ rows += gate.rows()                    # plan rows: action "invalid", reason = f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fleetflow.errors import FleetflowError
-from fleetflow.resources import Desired, FileSource
+from fleetflow.resources import Action, Desired, FileSource, Kind, Plan
 from fleetflow.validate.findings import Finding, Report
 from fleetflow.validate.offline import validate_desired
 
@@ -33,6 +33,17 @@ class Gate:
     def invalid(self) -> dict[str, Finding]:
         """Stack -> its first error."""
         return self.report.invalid_stacks()
+
+    def apply_to(self, plan: Plan) -> Plan:
+        """``plan`` without the invalid stacks: not deployed, and their new config not recorded as
+        applied (so the next sync considers them again)."""
+        bad = self.invalid
+        entries = tuple(
+            e
+            for e in plan.entries
+            if not (e.kind is Kind.STACK and e.name in bad and e.action in (Action.CREATE, Action.UPDATE))
+        )
+        return replace(plan, entries=entries, rounds=self.rounds(plan.rounds))
 
     def rounds(self, rounds: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
         """Deploy rounds without the invalid stacks (empty rounds dropped)."""

@@ -67,6 +67,7 @@ def test_an_invalid_stack_is_not_deployed_and_the_others_are(
     runs = context.store().sync_runs(remote.url, limit=1)
     assert runs
     assert runs[0].stacks == {"alpha": "good", "beta": "invalid"}
+    assert context.store().get_resource("stack", "beta") is None, "an invalid stack's config was applied"
 
 
 def test_the_validate_flow_runs_offline_and_host_checks(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from fleetflow.hosts.base import HostConnection
 from fleetflow.resources import Desired, Server
@@ -45,5 +46,6 @@ async def run_host_checks(
         jobs.append(check_host(host, stacks, timeout=timeout))
     for result in await asyncio.gather(*jobs):
         findings.extend(result)
+    findings = [replace(f, message=desired.mask(f.message)) for f in findings]
     report.extend(findings)
     return findings

@@ -223,7 +223,15 @@ class StackChecker:
                     self.file_ref(f, ref, (section, key, "file"), section, "file", f"{section[:-1]} {key!r}")
 
     def file_ref(
-        self, f: _File, ref: str, at: tuple[str | int, ...], check: str, label: str, owner: str
+        self,
+        f: _File,
+        ref: str,
+        at: tuple[str | int, ...],
+        check: str,
+        label: str,
+        owner: str,
+        severity: Severity = Severity.ERROR,
+        hint: str = "Commit the file or fix the path (relative to the compose file).",
     ) -> None:
         """A file the stack reads: inside the repository it must exist; absolute, on the host."""
         line = f.line(*at)
@@ -236,11 +244,11 @@ class StackChecker:
         if not self.exists(target):
             self.add(
                 check,
-                Severity.ERROR,
+                severity,
                 f"{label} {ref!r} of {owner} does not exist (looked for {target or '.'} in the repository)",
                 f.shown,
                 line,
-                "Commit the file or fix the path (relative to the compose file).",
+                hint,
             )
 
     def service(
@@ -310,7 +318,7 @@ class StackChecker:
                 yield item["path"], item.get("required", True) not in (False, "false")
 
     def volume(self, f: _File, service: str, vol: Any, at: tuple[str | int, ...], named: set[str]) -> None:
-        kind, source = "", ""
+        kind, source, create = "", "", True
         if isinstance(vol, str):
             parts = vol.split(":")
             if len(parts) < 2:
@@ -319,6 +327,7 @@ class StackChecker:
             kind = "bind" if source.startswith((".", "/", "~")) or "/" in source else "volume"
         elif isinstance(vol, Mapping):
             kind, source = str(vol.get("type", "volume")), str(vol.get("source") or "")
+            create = _mapping(vol.get("bind")).get("create_host_path", True) not in (False, "false")
         if not source:
             return
         if kind == "volume" and source not in named:
@@ -331,8 +340,26 @@ class StackChecker:
                 f.line(*at),
                 f"Declare it (volumes: {{{source}: {{}}}}), or write ./{source} for a bind mount.",
             )
-        elif kind == "bind":
+        elif kind == "bind" and (not create or _looks_like_file(source)):
             self.file_ref(f, source, at, "bind_source", "bind source", f"service {service!r}")
+        elif kind == "bind":  # Docker creates a missing directory (empty, owned by root)
+            self.file_ref(
+                f,
+                source,
+                at,
+                "bind_source",
+                "bind source",
+                f"service {service!r}",
+                Severity.WARNING,
+                "Docker will create it as an empty directory; commit it (a .gitkeep) if the service "
+                "needs its content.",
+            )
+
+
+def _looks_like_file(path: str) -> bool:
+    """``nginx.conf``, ``config.yml``: a bind source Docker would wrongly create as a directory."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return "." in name[1:] and name not in {".", ".."}
 
 
 def check_stack(stack: StackInput, source: FileSource, cache: ParseCache) -> tuple[list[Finding], StackFacts]:

@@ -67,46 +67,56 @@ def generate(root: Path) -> int:
     return SERVERS * STACKS_PER_SERVER
 
 
-def _cli(repo: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MiB, exit status) of one cold ``fleetflow validate`` process."""
+def _cli(*args: str) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, peak RSS MiB, exit status) of one cold ``fleetflow ARGS`` process."""
     exe = Path(sys.executable).with_name("fleetflow")
     script = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
         "wall = time.perf_counter() - t\n"
-        "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024, p.returncode)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", script, str(exe), "validate", str(repo), "--json"],
+        [sys.executable, "-c", script, str(exe), *args],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"},
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2])
+    return float(out[0]), float(out[1]), float(out[2]), int(out[3])
 
 
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    wall, rss, code = _cli(ROOT / "examples" / "homelab")
+    wall, cpu, _, _ = _cli("version")
+    rows.append(
+        {
+            "benchmark": "baseline: fleetflow version (cold CLI start)",
+            "value": round(wall, 2),
+            "unit": "s",
+            "note": f"CPU {cpu:.2f} s",
+        }
+    )
+    wall, cpu, rss, code = _cli("validate", str(ROOT / "examples" / "homelab"), "--json")
     rows.append(
         {
             "benchmark": "validate: example homelab (cold CLI)",
             "value": round(wall, 2),
             "unit": "s",
-            "note": f"peak {rss:.0f} MiB, exit {code}; goal < 2 s",
+            "note": f"CPU {cpu:.2f} s, peak {rss:.0f} MiB, exit {code}; goal < 2 s",
         }
     )
     with tempfile.TemporaryDirectory() as tmp:
         count = generate(Path(tmp) / "repo")
-        wall, rss, code = _cli(Path(tmp) / "repo")
+        wall, cpu, rss, code = _cli("validate", str(Path(tmp) / "repo"), "--json")
     rows.append(
         {
             "benchmark": f"validate: {count} stacks on {SERVERS} servers (cold CLI)",
             "value": round(wall, 2),
             "unit": "s",
-            "note": f"peak {rss:.0f} MiB, exit {code}; goal < 15 s",
+            "note": f"CPU {cpu:.2f} s, peak {rss:.0f} MiB, exit {code}; goal < 15 s",
         }
     )
     return rows

@@ -65,8 +65,10 @@ class ReferenceChecks:
         ):
             for key, spec in _mapping(f.data.get(section)).items():
                 spec = _mapping(spec)
-                if spec.get("external") in (True, "true"):
-                    facts.append(At(str(spec.get("name") or key), f.shown, f.line(section, key)))
+                external = spec.get("external")
+                if external in (True, "true") or isinstance(external, Mapping):  # {name: x}: old syntax
+                    name = spec.get("name") or _mapping(external).get("name") or key
+                    facts.append(At(str(name), f.shown, f.line(section, key)))
         for section in ("configs", "secrets"):
             for key, spec in _mapping(f.data.get(section)).items():
                 ref = _mapping(spec).get("file")

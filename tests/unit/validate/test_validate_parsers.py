@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fleetflow.resources import EnvSecrets, MemorySource
+from fleetflow.validate import OfflineSecrets, validate_repo
 from fleetflow.validate.envfiles import parse_env
 from fleetflow.validate.facts import published
 from fleetflow.validate.host import published_of
@@ -77,3 +79,22 @@ def test_yaml_lines_follow_merge_keys_and_compose_tags() -> None:
     with pytest.raises(YamlError) as caught:
         parse("services:\n  web:\n    image: [a\n  x: 1\n")
     assert caught.value.line == 4
+
+
+def test_host_facts_collected_from_compose_files() -> None:
+    files = {
+        "syncs/s.toml": '[[server]]\nname = "h"\n[[stack]]\nname = "a"\n[stack.config]\nserver = "h"\n'
+        'run_directory = "a"\n',
+        "a/compose.yaml": "services:\n  w:\n    image: x\n    volumes: ['/srv/a:/a', 'v:/v']\n"
+        "    ports: ['127.0.0.1:80:80']\n    container_name: w1\n"
+        "networks:\n  n1: {external: true, name: real1}\n  n2: {external: {name: real2}}\n  n3: {}\n"
+        "volumes:\n  v: {external: true}\n",
+    }
+    report, _ = validate_repo(MemorySource(files), ["syncs"], secrets=OfflineSecrets(EnvSecrets({})))
+    assert report.ok, [str(f) for f in report]
+    facts = report.facts["a"]
+    assert [n.value for n in facts.external_networks] == ["real1", "real2"]
+    assert [v.value for v in facts.external_volumes] == ["v"]
+    assert [p.value for p in facts.host_paths] == ["/srv/a"]
+    assert [str(p) for p in facts.ports] == ["127.0.0.1:80/tcp"]
+    assert [c.value for c in facts.container_names] == ["w1"]

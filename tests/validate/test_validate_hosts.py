@@ -4,6 +4,7 @@ published ports (free, or owned by the stack's own project), and an unreachable 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, suppress
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import docker
 import pytest
+from typer.testing import CliRunner
 
+from fleetflow.cli.app import app
 from fleetflow.hosts.base import HostConnection
 from fleetflow.hosts.connect import connect
 from fleetflow.resources import EnvSecrets, Server, WorkTreeSource
@@ -167,3 +170,16 @@ def _unreachable(found: list[Finding]) -> str:
     assert len(messages) == 1, messages
     assert messages[0].startswith("server 'gone' could not be checked: ")
     return messages[0]
+
+
+def test_cli_host_checks(host1: dict[str, object], names: dict[str, str], tmp_path: Path) -> None:
+    present = tmp_path / "present"
+    present.mkdir()
+    taken, owned = int(str(host1["taken"])), int(str(host1["owned"]))
+    repo = _repo(tmp_path / "repo", str(host1["url"]), names, taken, owned, present)
+    offline = CliRunner().invoke(app, ["validate", str(repo), "--json"])
+    assert offline.exit_code == 0, offline.output
+    result = CliRunner().invoke(app, ["validate", str(repo), "app", "--host-checks", "--json"])
+    assert result.exit_code == 1, result.output
+    checks = sorted(f["check"] for f in json.loads(result.output)["findings"])
+    assert checks == ["host.network", "host.path", "host.port", "host.volume"]  # "far" not selected

@@ -29,9 +29,10 @@ from fleetflow.runtime.select import stacks_to_consider
 from fleetflow.store import SyncOutcome
 from tasks.fanout import deploy_round, destroy_removed
 from tasks.resources import load_desired, make_plan, open_repo
+from tasks.validate import check_stacks
 
 FanOut = Literal["inline", "deployments"]
-FAILED = {"failed", "rolled_back", "crashed", "cancelled"}
+FAILED = {"failed", "rolled_back", "crashed", "cancelled", "invalid"}
 
 
 def agent_servers(desired: Desired) -> set[str]:
@@ -57,8 +58,13 @@ async def sync_resources(
     fan_out: FanOut = "inline",
     changed_paths: list[str] | None = None,
     force: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
-    """Apply the resource files of ``repo`` at ``commit`` and deploy what changed."""
+    """Apply the resource files of ``repo`` at ``commit`` and deploy what changed.
+
+    Every stack is validated offline first: an invalid one is not deployed (the others are);
+    with ``strict``, any invalid stack applies nothing.
+    """
     logger = get_run_logger()
     store = context.store()
     snapshot = open_repo(repo, branch, commit)
@@ -85,7 +91,9 @@ async def sync_resources(
     plan = make_plan(
         desired, as_state(current), delete=deletes, match_tags=match_tags, deploy=sorted(candidates)
     )
-    rows = render_rows(plan)
+    gate = check_stacks(desired, snapshot)
+    plan = gate.apply_to(plan)
+    rows = render_rows(plan) + gate.rows()
     await acreate_table_artifact(
         key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"
     )
@@ -99,13 +107,21 @@ async def sync_resources(
             "plan": rows,
             "rounds": [list(r) for r in plan.rounds],
             "stacks": {},
+            "invalid": {n: str(f) for n, f in gate.invalid.items()},
+            **({"error": gate.summary()} if gate.invalid else {}),
         }
+    if strict and gate.invalid:
+        run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)
+        store.finish_sync_run(run_id, SyncOutcome.FAILED, {}, error=f"{len(gate.invalid)} invalid stack(s)")
+        gate.require_valid()
 
     owner = str(flow_run.id or "local")
     with store.hold_lease(f"sync:{snapshot.display}:{branch}", owner, ttl_s=3600):
         run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)
         apply_plan(store, plan, desired, current, snapshot.commit)
-        outcomes: dict[str, dict[str, Any]] = {}
+        outcomes: dict[str, dict[str, Any]] = {
+            n: o for n, o in gate.outcomes(snapshot.commit).items() if n in candidates
+        }
         if fan_out == "deployments":
             from deployments.register import ensure_fleet
 

@@ -7,7 +7,18 @@ import sys
 import typer
 
 from fleetflow import __version__
-from fleetflow.cli import agent, backup, deploy, fleet, prefect_server, reconcile, serve, status, token
+from fleetflow.cli import (
+    agent,
+    backup,
+    deploy,
+    fleet,
+    prefect_server,
+    reconcile,
+    serve,
+    status,
+    token,
+    validate,
+)
 from fleetflow.cli.common import EXIT_ERROR, err_console
 from fleetflow.errors import FleetflowError
 
@@ -29,6 +40,7 @@ app.command()(reconcile.reconcile)
 app.command()(deploy.deploy)
 app.command()(serve.serve)
 app.command()(status.status)
+app.command()(validate.validate)
 app.add_typer(agent.agent_app, name="agent")
 app.add_typer(backup.backup_app, name="backup", help="Mongo dumps, retention and Kopia snapshots.")
 app.add_typer(backup.restore_app, name="restore", help="Restore a Mongo dump or files from a Kopia snapshot.")

@@ -30,6 +30,9 @@ def reconcile(
     branch: Annotated[str, typer.Option(help="Branch to deploy (git repositories).")] = "main",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, change nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Deploy every stack even when unchanged.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Apply nothing when any stack fails validation.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     keep_server: Annotated[
         bool,
@@ -54,7 +57,7 @@ def reconcile(
     quiet_prefect_defaults()
     err_console.print(prefect_api_for_one_shot(keep_server=keep_server), style="dim", highlight=False)
     repo, paths = resolve_repo(repo, resource_path)
-    result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force)
+    result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force, strict=strict)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
@@ -63,7 +66,9 @@ def reconcile(
         raise typer.Exit(EXIT_ERROR)
 
 
-def _run_sync(repo: str, *, branch: str, paths: list[str], dry_run: bool, force: bool) -> dict[str, Any]:
+def _run_sync(
+    repo: str, *, branch: str, paths: list[str], dry_run: bool, force: bool, strict: bool = False
+) -> dict[str, Any]:
     import asyncio
 
     from fleetflow.runtime.report import sync_result_from_store
@@ -71,7 +76,13 @@ def _run_sync(repo: str, *, branch: str, paths: list[str], dry_run: bool, force:
 
     async def run() -> State[dict[str, Any]]:
         return await sync_resources(
-            repo=repo, branch=branch, resource_paths=paths, dry_run=dry_run, force=force, return_state=True
+            repo=repo,
+            branch=branch,
+            resource_paths=paths,
+            dry_run=dry_run,
+            force=force,
+            strict=strict,
+            return_state=True,
         )
 
     state = asyncio.run(run())

@@ -71,10 +71,11 @@ class ResourceError(FleetflowError):
 
 
 class ResourceErrors(ResourceError):
-    """Every problem found in one pass over the resource files."""
+    """Every problem found in one pass over the resource files (and the warnings found with them)."""
 
-    def __init__(self, errors: Sequence[ResourceError]) -> None:
+    def __init__(self, errors: Sequence[ResourceError], *, warnings: Sequence[object] = ()) -> None:
         self.errors = list(errors)
+        self.warnings = [str(w) for w in warnings]
         first = self.errors[0].location if self.errors else Location("<resources>")
         body = "\n".join(f"  - {e}" for e in self.errors)
         FleetflowError.__init__(self, f"{len(self.errors)} problem(s) in resource files:\n{body}")

@@ -48,10 +48,12 @@ def secret_resolver() -> SecretResolver:
 
 
 def resolve_desired(snapshot: RepoSnapshot, resource_paths: Sequence[str]) -> Desired:
-    """Load, validate and interpolate; raise ``ResourceErrors`` listing every problem at once."""
-    loaded = validate(load_resources(snapshot.source, list(resource_paths) or [""]))
+    """Load, validate and interpolate; raise ``ResourceErrors`` listing every problem at once
+    (reference and variable errors together), with the warnings found beside them."""
+    secrets = secret_resolver()
+    loaded = validate(load_resources(snapshot.source, list(resource_paths) or [""]), secrets=secrets)
     loaded.raise_for_errors()
-    return interpolate(loaded, secret_resolver())
+    return interpolate(loaded, secrets)
 
 
 load_desired = fleet_task("load-resources", NEVER)(resolve_desired)

@@ -62,6 +62,7 @@ def run_case(case_dir: Path) -> dict[str, Any]:
     loaded = validate(
         load_resources(_source(case_dir, case), case.get("resource_paths", [""])),
         repo_name=case.get("repo_name"),
+        secrets=secrets,
     )
     out: dict[str, Any] = {
         "errors": [str(e) for e in loaded.errors],

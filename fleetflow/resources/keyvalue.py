@@ -23,6 +23,8 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 _QUOTES = {'"', "'"}
 _SEPARATOR = re.compile(r"[=:]")
 LINE_ERROR = re.compile(r"environment line (\d+)")
+LINE_KEY = re.compile(r"""^\s*(?:-\s*)?(?:export\s+)?["']?\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*["']?\s*[=:]""")
+"""The key of a key/value line, for locating it (not for parsing)."""
 
 
 def _unquote(raw: str, lineno: int) -> str:
@@ -71,6 +73,11 @@ def parse_line(line: str, lineno: int) -> tuple[str, str] | None:
             f"environment line {lineno}: expected KEY=VALUE or KEY: VALUE, got {_show(text)} (no `=` or `:`)"
         )
     key, value = text[: sep.start()].strip(), text[sep.end() :]
+    if key and key[0] not in _QUOTES and len(key.split()) > 1:
+        raise ValueError(
+            f"environment line {lineno}: expected KEY=VALUE or KEY: VALUE, but {_show(key)} is followed "
+            "by a space, not `=` or `:`"
+        )
     if key[:1] in _QUOTES and not (len(key) > 1 and key[-1] == key[0]):
         key, value = _unwrap_pair(key, value, lineno)
     elif len(key) > 1 and key[0] in _QUOTES and key[-1] == key[0]:

@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ValidationError
 
 from fleetflow.errors import Location, ResourceError, ResourceErrors
 from fleetflow.resources.entries import CONFIG_OF, MODEL_OF, EntryLines, Kind, Resources
-from fleetflow.resources.keyvalue import LINE_ERROR
+from fleetflow.resources.keyvalue import LINE_ERROR, LINE_KEY
 from fleetflow.resources.locate import scan_lines
 from fleetflow.resources.sources import FileSource, WorkTreeSource, normalize
 
@@ -166,6 +166,7 @@ class _Loader:
         except (OSError, UnicodeDecodeError) as exc:
             self.error(f"cannot read file ({type(exc).__name__})", Location(file), "is it UTF-8 text?")
             return
+        text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as Komodo's TOML reader allows
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -251,14 +252,32 @@ class _Loader:
             del raw[key]
         return raw
 
+    def string_line(self, opening: int, n: int) -> int:
+        """The file line of line ``n`` of a string value whose key is on line ``opening``."""
+        if opening > len(self.text):
+            return opening
+        # TOML drops the newline right after an opening triple quote
+        starts_next_line = _TRIPLE_AT_END.search(self.text[opening - 1]) is not None
+        return opening + n - (0 if starts_next_line else 1)
+
     def inner_line(self, where: Location, message: str) -> Location:
         """For an error on line N of a multi-line string value, the file line of that line."""
         at = LINE_ERROR.search(message)
-        if at is None or where.line is None or where.line > len(self.text):
+        if at is None or where.line is None:
             return where
-        # TOML drops the newline right after an opening triple quote
-        starts_next_line = _TRIPLE_AT_END.search(self.text[where.line - 1]) is not None
-        return replace(where, line=where.line + int(at.group(1)) - (0 if starts_next_line else 1))
+        return replace(where, line=self.string_line(where.line, int(at.group(1))))
+
+    def locate_environment(self, raw: dict[str, Any], lines: EntryLines) -> None:
+        """Record the line of each key of a multi-line ``environment``, so errors point at it."""
+        config = raw.get("config")
+        env = config.get("environment") if isinstance(config, dict) else None
+        opening = lines.fields.get("config.environment")
+        if not isinstance(env, str) or "\n" not in env or opening is None:
+            return
+        for n, line in enumerate(env.split("\n"), start=1):
+            key = LINE_KEY.match(line)
+            if key:
+                lines.fields[f"config.environment.{key.group(1)}"] = self.string_line(opening, n)
 
     def load_entry(self, kind: Kind, raw: dict[str, Any], lines: EntryLines) -> None:
         model = MODEL_OF[kind]
@@ -293,6 +312,8 @@ class _Loader:
             return
         self.result.resources.add(kind, name, entry)
         self.result.resources.lines[(kind, name)] = lines
+        if kind is Kind.STACK:
+            self.locate_environment(raw, lines)
 
 
 def load_resources(root: Path | FileSource, resource_paths: Sequence[str] = ("",)) -> LoadResult:

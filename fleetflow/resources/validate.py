@@ -121,7 +121,9 @@ class _Checks:
 
     def stack_refs(self, name: str, stack: Stack) -> None:
         cfg = stack.config
-        if not cfg.server:
+        if cfg.swarm or cfg.swarm_id:
+            pass  # refused by field_rules; no knock-on "has no server"
+        elif not cfg.server:
             self.error(
                 Kind.STACK,
                 name,

@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from fleetflow.errors import ResourceErrors
+from fleetflow.errors import ResourceError, ResourceErrors
 from fleetflow.resources.entries import Kind, Resources, Server, Stack
 from fleetflow.resources.loader import LoadResult, Notice
 from fleetflow.resources.secrets import NoSecrets, SecretResolver
+from fleetflow.resources.server import parse_ssh
 from fleetflow.resources.undefined import Use, undefined_errors
 
 REF = re.compile(r"\[\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\]\]")
@@ -121,7 +122,11 @@ def _substitute_stack(stack: Stack, sub: Any) -> Stack:
 
 
 def _substitute_server(server: Server, sub: Any) -> Server:
-    cfg = server.config.model_copy(update={"address": sub(server.config.address)})
+    """The server with its address interpolated, validated as if written that way."""
+    address = sub(server.config.address).strip()
+    if address.startswith("ssh://") and REF.search(address) is None:
+        parse_ssh(address)
+    cfg = server.config.model_copy(update={"address": address})
     return server.model_copy(update={"config": cfg})
 
 
@@ -175,6 +180,7 @@ def interpolate(loaded: LoadResult | Resources, secrets: SecretResolver | None =
     warnings = tuple(loaded.warnings) if isinstance(loaded, LoadResult) else ()
     resolver = _Resolver(resources, secrets or NoSecrets())
     missing: dict[str, list[Use]] = {}
+    bad: list[ResourceError] = []
     stacks: dict[str, Stack] = {}
     servers: dict[str, Server] = {}
     uses: dict[str, frozenset[str]] = {}
@@ -195,10 +201,23 @@ def interpolate(loaded: LoadResult | Resources, secrets: SecretResolver | None =
         if isinstance(entry, Stack):
             uses[name] = frozenset(r for r in refs if r in values)
             stacks[name] = _substitute_stack(entry, sub) if refs else entry
+        elif refs:
+            try:
+                servers[name] = _substitute_server(entry, sub)
+            except ValueError:  # the message would hold the address, which may hold a secret
+                bad.append(
+                    ResourceError(
+                        f"server {name!r}: once [[NAME]] is interpolated, its address is not a valid "
+                        "ssh:// address.",
+                        resources.where(Kind.SERVER, name, "config.address"),
+                        hint="Check the values it uses; write ssh://user@host[:port].",
+                    )
+                )
         else:
-            servers[name] = _substitute_server(entry, sub) if refs else entry
-    if missing:
-        raise ResourceErrors(undefined_errors(missing, resources), warnings=warnings)
+            servers[name] = entry
+    if missing or bad:
+        errors = [*bad, *undefined_errors(missing, resources)]
+        raise ResourceErrors(errors, warnings=warnings)
     return Desired(
         resources,
         stacks,

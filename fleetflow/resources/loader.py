@@ -8,6 +8,7 @@ one pass, each with file, line and field; nothing raises until
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Sequence
@@ -76,7 +77,8 @@ class LoadResult:
             raise ResourceErrors(self.errors, warnings=self.warnings)
 
 
-def accepted_keys(model: type[BaseModel]) -> set[str]:
+@functools.cache
+def accepted_keys(model: type[BaseModel]) -> frozenset[str]:
     """Field names and their aliases a model accepts."""
     keys = set(model.model_fields)
     for info in model.model_fields.values():
@@ -85,10 +87,10 @@ def accepted_keys(model: type[BaseModel]) -> set[str]:
             keys.update(str(choice) for choice in alias.choices)
         elif isinstance(alias, str):
             keys.add(alias)
-    return keys
+    return frozenset(keys)
 
 
-def did_you_mean(word: str, candidates: Sequence[str] | set[str]) -> str:
+def did_you_mean(word: str, candidates: Sequence[str] | set[str] | frozenset[str]) -> str:
     """`` Did you mean `x`?`` for the closest candidate, or an empty string."""
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
@@ -274,10 +276,11 @@ class _Loader:
         opening = lines.fields.get("config.environment")
         if not isinstance(env, str) or "\n" not in env or opening is None:
             return
-        for n, line in enumerate(env.split("\n"), start=1):
+        first = self.string_line(opening, 1)
+        for n, line in enumerate(env.split("\n")):
             key = LINE_KEY.match(line)
             if key:
-                lines.fields[f"config.environment.{key.group(1)}"] = self.string_line(opening, n)
+                lines.fields[f"config.environment.{key.group(1)}"] = first + n
 
     def load_entry(self, kind: Kind, raw: dict[str, Any], lines: EntryLines) -> None:
         model = MODEL_OF[kind]

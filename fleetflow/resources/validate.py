@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from fleetflow.errors import ResourceError
 from fleetflow.resources.entries import Kind, Resources, Stack
@@ -43,10 +44,40 @@ def looks_like_secret(key: str, value: str) -> bool:
     )
 
 
+class _Memo:
+    """A file source whose path questions are answered once each (stacks share folders)."""
+
+    def __init__(self, source: FileSource) -> None:
+        self._source = source
+        self._answers: dict[tuple[str, str], Any] = {}
+
+    def _ask(self, question: str, path: str) -> Any:
+        key = (question, path)
+        if key not in self._answers:
+            self._answers[key] = getattr(self._source, question)(path)
+        return self._answers[key]
+
+    def read_text(self, path: str) -> str:
+        return self._source.read_text(path)
+
+    def exists(self, path: str) -> bool:
+        return bool(self._ask("exists", path))
+
+    def is_dir(self, path: str) -> bool:
+        return bool(self._ask("is_dir", path))
+
+    def list_files(self, path: str = "") -> list[str]:
+        return list(self._ask("list_files", path))
+
+    def resolve(self, path: str) -> str | None:
+        answer = self._ask("resolve", path)
+        return answer if isinstance(answer, str) else None
+
+
 class _Checks:
     def __init__(self, loaded: LoadResult, repo_name: str | None, secrets: SecretResolver | None) -> None:
         self.res: Resources = loaded.resources
-        self.source: FileSource = loaded.source
+        self.source: FileSource = _Memo(loaded.source)
         self.secrets = secrets
         self.errors: list[ResourceError] = []
         self.warnings: list[Notice] = []

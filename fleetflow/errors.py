@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class FleetflowError(Exception):
@@ -69,6 +70,10 @@ class ResourceError(FleetflowError):
         self.location = location
         self.detail = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable (Prefect may persist a failed run's exception): rebuilt from its parts."""
+        return (type(self), (self.detail, self.location), {"hint": self.hint})
+
 
 class ResourceErrors(ResourceError):
     """Every problem found in one pass over the resource files (and the warnings found with them)."""
@@ -81,6 +86,9 @@ class ResourceErrors(ResourceError):
         FleetflowError.__init__(self, f"{len(self.errors)} problem(s) in resource files:\n{body}")
         self.location = first
         self.detail = body
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,), {"warnings": self.warnings})
 
 
 class ComponentUnavailable(FleetflowError):

@@ -152,7 +152,9 @@ def prefect_harness() -> Iterator[None]:
     from prefect.settings import PREFECT_RUNNER_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings({PREFECT_RUNNER_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+    # a generous bounded start-up wait: on a loaded 2-core machine the default 30 s is not enough
+    harness = prefect_test_harness(server_startup_timeout=120)
+    with temporary_settings({PREFECT_RUNNER_HEARTBEAT_FREQUENCY: None}), harness:
         yield
 
 

@@ -92,6 +92,9 @@ def accepted_keys(model: type[BaseModel]) -> frozenset[str]:
 
 def did_you_mean(word: str, candidates: Sequence[str] | set[str] | frozenset[str]) -> str:
     """`` Did you mean `x`?`` for the closest candidate, or an empty string."""
+    same = [c for c in candidates if c.lower() == word.lower() and c != word]
+    if same:  # only the case differs ("Studio" for "studio")
+        return f"did you mean `{sorted(same)[0]}`?"
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
 

@@ -223,3 +223,15 @@ def test_plural_tables_load_as_their_kind() -> None:
     )
     assert not loaded.errors
     assert set(loaded.resources.of(Kind.STACK)) == {"x"}
+
+
+def test_resource_errors_survive_pickling_with_their_warnings() -> None:
+    import pickle
+
+    loaded = _load('[[procedure]]\nname = "p"\n[[stack]]\nname = "x"\n[stack.config]\nserver = "nope"\n')
+    with pytest.raises(ResourceErrors) as caught:
+        loaded.raise_for_errors()
+    copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301 - our own bytes
+    assert str(copy) == str(caught.value)
+    assert copy.warnings == caught.value.warnings
+    assert [str(e) for e in copy.errors] == [str(e) for e in caught.value.errors]

@@ -7,6 +7,7 @@ git, as a sync resolves it before deploying.
 
 from __future__ import annotations
 
+from fleetflow.errors import ResourceErrors
 from fleetflow.resources import ChainSecrets, EnvSecrets, Resources, SecretResolver, Server, ServerConfig
 from fleetflow.resources import interpolate as interpolate_resources
 from fleetflow.store import StateStore
@@ -44,8 +45,13 @@ def applied_server(store: StateStore, name: str, secrets: SecretResolver | None 
 
 
 def applied_servers(store: StateStore, secrets: SecretResolver | None = None) -> list[Server]:
-    """Every applied server."""
-    return [
-        resolve_address(Server.model_validate({**r.config, "name": r.name}), store, secrets)
-        for r in store.list_resources("server")
-    ]
+    """Every applied server; one whose address names an unknown ``[[NAME]]`` keeps it as written, so
+    only that host fails to connect (and says so) while the others are still checked."""
+    servers = []
+    for record in store.list_resources("server"):
+        server = Server.model_validate({**record.config, "name": record.name})
+        try:
+            servers.append(resolve_address(server, store, secrets))
+        except ResourceErrors:
+            servers.append(server)
+    return servers

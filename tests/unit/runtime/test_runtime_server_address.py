@@ -37,6 +37,10 @@ def test_secret_variables_are_not_read_from_the_store(store: StateStore) -> None
     store.put_resource("server", "edge", {"config": {"address": "ssh://ops@[[HOST]]"}}, "c1", None)
     with pytest.raises(ResourceErrors, match=r"\[\[HOST\]\]"):
         applied_server(store, "edge", EnvSecrets({}, prefix=""))
+    # a health round still lists it (as written): only that host fails to connect
+    assert [s.config.address for s in applied_servers(store, EnvSecrets({}, prefix=""))] == [
+        "ssh://ops@[[HOST]]"
+    ]
 
 
 def test_a_plain_address_is_left_alone(store: StateStore) -> None:

@@ -33,9 +33,8 @@ from fleetflow.resources import (
     VariableEntry,
 )
 from fleetflow.resources.fields import parse_environment, split_list
+from fleetflow.resources.komodo import CONFIG_RULES, ENTRY, VARIABLE, Rule, Treatment
 from fleetflow.settings import Settings
-
-UNUSED = "Komodo field: accepted, not used by fleetflow."
 
 COMMON = {
     "repo": "Inline git repository (URL or local path), instead of `linked_repo`.",
@@ -52,7 +51,9 @@ COMMON = {
     "links": "Links shown with the resource.",
     "clone_path": "Checkout path override on the host.",
     "env_file_path": "Env file written (mode 0600) in the run directory for compose.",
-    "environment": "`KEY=VALUE` environment; `[[NAME]]` is replaced by a variable or secret.",
+    "environment": "Environment, in any form Komodo reads: `KEY=VALUE`, `KEY: VALUE`, `- KEY=VALUE` lines "
+    "(quotes, `export`, `#` and `//` comments), an array of such strings, or "
+    '`[{ variable = "K", value = "V" }]`; `[[NAME]]` is replaced by a variable or secret.',
     "skip_secret_interp": "Leave `[[NAME]]` references as written.",
     "description": "Free text shown in tables.",
     "tags": "Tags; a sync with `match_tags` applies only entries carrying all of them.",
@@ -61,7 +62,8 @@ COMMON = {
 MEANINGS = {
     "Stack.name": "Unique name within its kind.",
     "Stack.template": "A template entry is validated but never deployed.",
-    "Stack.deploy": "Stacks: deploy when a sync applies a change to the stack.",
+    "Stack.deploy": "Stacks: absent, a changed stack deploys; `false` written out: the config is applied "
+    "but the stack is never deployed by a sync (the plan says `not deployed: deploy = false`).",
     "Stack.after": "Stacks: names of stacks deployed (in an earlier round) before this one.",
     "ServerConfig.external_address": "Address shown for the host (not used to connect).",
     "ServerConfig.region": "Region label shown in tables.",
@@ -132,18 +134,24 @@ MEANINGS = {
     "ResourceSyncConfig.include_user_groups": "Komodo's user groups: ignored.",
     "ResourceSyncConfig.match_tags": "Only resources carrying all of these tags.",
     "ResourceSyncConfig.pending_alert": "Alert while changes wait (`auto_update` off).",
-    "VariableEntry.name": "Referenced as `[[name]]`: letters, digits and `_`.",
+    "VariableEntry.name": "Referenced as `[[name]]`: letters, digits, `_`, `.` and `-`.",
     "VariableEntry.value": "The value; keep secrets out of git (Prefect Secret, environment, secrets file).",
     "VariableEntry.is_secret": "Masked in every log, artifact, plan and the state DB.",
 }
 
-KOMODO_UNUSED = {
-    "ServerConfig": {"insecure_tls", "passkey"},
-    "StackConfig": {"links", "swarm", "swarm_id"},
-    "RepoConfig": {"server", "server_id", "builder", "builder_id", "path", "clone_path", "on_clone"}
-    | {"on_pull", "links", "environment", "env_file_path", "skip_secret_interp", "webhook_enabled"}
-    | {"webhook_secret"},
+_RULES_OF = {
+    "ServerConfig": CONFIG_RULES["server"],
+    "StackConfig": CONFIG_RULES["stack"],
+    "ResourceSyncConfig": CONFIG_RULES["resource_sync"],
+    "RepoConfig": CONFIG_RULES["repo"],
 }
+"""Config models whose fields are Komodo's, and the table saying what fleetflow does with each."""
+
+
+def _rule_note(rule: Rule) -> str:
+    if rule.treatment is Treatment.IGNORED:
+        return f"Komodo field, ignored (a warning when set): {rule.why}."
+    return f"Komodo field, refused (an error when set): {rule.why}."
 
 
 @dataclass(frozen=True)
@@ -176,13 +184,14 @@ SECTIONS = (
 
 def meaning(model: type[BaseModel], name: str, info: FieldInfo) -> str:
     """What a field means: its description, else ``MEANINGS``, else a shared or Komodo-unused note."""
+    rule = _RULES_OF.get(model.__name__, {}).get(name)
+    if rule is not None and rule.treatment is not Treatment.HONORED:
+        return _rule_note(rule)
     if info.description:
         return info.description
     key = f"{model.__name__}.{name}"
     if key in MEANINGS:
         return MEANINGS[key]
-    if name in KOMODO_UNUSED.get(model.__name__, ()):
-        return UNUSED
     return COMMON.get(name, "")
 
 
@@ -192,7 +201,7 @@ def type_name(annotation: Any, metadata: list[Any] | None = None) -> str:
     if split_list in validators:
         return "list of strings (or one string split on commas/newlines)"
     if parse_environment in validators:
-        return "environment (`KEY=VALUE` lines, array or table)"
+        return "environment (`KEY=VALUE` / `KEY: VALUE` lines, array or table)"
     origin, args = get_origin(annotation), get_args(annotation)
     if origin in (Union, types.UnionType):
         text = " or ".join(type_name(a) for a in args if a is not type(None))
@@ -290,12 +299,37 @@ def render_config_reference() -> str:
             doc = (sub.__doc__ or "").strip().splitlines()[0].replace("``", "`")
             out += ["", f"### `{sub.__name__}` table", "", doc, ""]
             out += _table(sub, frozenset(), missing)
+    out += komodo_fields()
     if missing:
         raise ConfigError(
             f"configuration fields without documentation: {', '.join(missing)}",
             hint="give each a Field(description=...) or an entry in MEANINGS in fleetflow/docs.py",
         )
     return "\n".join(out) + "\n"
+
+
+def komodo_fields() -> list[str]:
+    """The Komodo treatment table: every field of each kind, honored, ignored (why) or refused (why)."""
+    out = [
+        "",
+        "## Komodo fields",
+        "",
+        "Every field of Komodo's resource-sync format for the kinds fleetflow manages, and what fleetflow "
+        "does with it: **honored** (carried out), **ignored** (accepted; a warning names each one set, "
+        "with the reason) or **refused** (an error names each entry that sets it). Kinds fleetflow does "
+        "not manage (`[[deployment]]`, `[[build]]`, `[[builder]]`, `[[procedure]]`, `[[action]]`, "
+        "`[[alerter]]`, `[[user_group]]`, `[[swarm]]`, `[[server_template]]`) load with one warning per "
+        "kind; `after` naming one of them is a warning.",
+        "",
+        "| kind | field | treatment | why |",
+        "|---|---|---|---|",
+    ]
+    tables = [("every entry", ENTRY), *((f"`[[{k}]]` config", r) for k, r in CONFIG_RULES.items())]
+    tables.append(("`[[variable]]`", VARIABLE))
+    for kind, rules in tables:
+        for name, rule in rules.items():
+            out.append(f"| {kind} | `{name}` | {rule.treatment.value} | {_cell(rule.why)} |")
+    return out
 
 
 if __name__ == "__main__":

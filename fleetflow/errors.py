@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class FleetflowError(Exception):
@@ -69,17 +70,25 @@ class ResourceError(FleetflowError):
         self.location = location
         self.detail = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable (Prefect may persist a failed run's exception): rebuilt from its parts."""
+        return (type(self), (self.detail, self.location), {"hint": self.hint})
+
 
 class ResourceErrors(ResourceError):
-    """Every problem found in one pass over the resource files."""
+    """Every problem found in one pass over the resource files (and the warnings found with them)."""
 
-    def __init__(self, errors: Sequence[ResourceError]) -> None:
+    def __init__(self, errors: Sequence[ResourceError], *, warnings: Sequence[object] = ()) -> None:
         self.errors = list(errors)
+        self.warnings = [str(w) for w in warnings]
         first = self.errors[0].location if self.errors else Location("<resources>")
         body = "\n".join(f"  - {e}" for e in self.errors)
         FleetflowError.__init__(self, f"{len(self.errors)} problem(s) in resource files:\n{body}")
         self.location = first
         self.detail = body
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,), {"warnings": self.warnings})
 
 
 class ComponentUnavailable(FleetflowError):

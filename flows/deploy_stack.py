@@ -56,7 +56,7 @@ async def deploy_stack(
             hint="Check the name, or sync first.",
         )
     entry = desired.stacks[stack]
-    server_entry = desired.resources.servers[entry.config.server]
+    server_entry = desired.servers[entry.config.server]  # address with [[NAME]] interpolated
     spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
     host = connect_server(server_entry, settings)
     apply = force or entry.config.auto_update

@@ -24,7 +24,7 @@ from fleetflow.resources import Action, Desired, Kind, render_rows, render_text,
 from fleetflow.runtime import context
 from fleetflow.runtime.apply import apply_plan, as_state, read_current
 from fleetflow.runtime.hosts import is_agentless
-from fleetflow.runtime.report import errors_markdown, outcome_rows
+from fleetflow.runtime.report import errors_markdown, outcome_rows, warnings_markdown
 from fleetflow.runtime.select import stacks_to_consider
 from fleetflow.store import SyncOutcome
 from tasks.fanout import deploy_round, destroy_removed
@@ -44,6 +44,16 @@ def _run_name() -> str:
     p = flow_run.parameters
     label = p.get("sync_name") or str(p.get("repo", "")).rstrip("/").rsplit("/", 1)[-1]
     return f"sync {label}{' (dry run)' if p.get('dry_run') else ''}"
+
+
+async def _report_warnings(warnings: list[str]) -> None:
+    """Warnings are logged and kept as the run's ``sync-warnings`` artifact, never dropped."""
+    if not warnings:
+        return
+    logger = get_run_logger()
+    for warning in warnings:
+        logger.warning("%s", warning)
+    await acreate_markdown_artifact(key="sync-warnings", markdown=warnings_markdown(warnings))
 
 
 @flow(name="sync-resources", flow_run_name=_run_name)
@@ -73,14 +83,18 @@ async def sync_resources(
         desired: Desired = load_desired(snapshot, paths)
     except ResourceErrors as exc:
         problems = [str(e) for e in exc.errors]
+        await _report_warnings(exc.warnings)
         await acreate_markdown_artifact(
             key="sync-errors", markdown=errors_markdown("Resource file errors", problems)
         )
-        run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, [])
-        store.finish_sync_run(
-            run_id, SyncOutcome.FAILED, {}, error=f"{len(problems)} problem(s) in resource files"
-        )
+        if not dry_run:  # a dry run writes nothing to the state DB
+            run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, [])
+            store.finish_sync_run(
+                run_id, SyncOutcome.FAILED, {}, error=f"{len(problems)} problem(s) in resource files"
+            )
         raise
+    warnings = [str(w) for w in desired.warnings]
+    await _report_warnings(warnings)
     sync_entry = desired.resources.syncs.get(sync_name) if sync_name else None
     deletes = delete if delete is not None else bool(sync_entry and sync_entry.config.deletes)
     match_tags = list(sync_entry.config.match_tags) if sync_entry else []
@@ -109,6 +123,7 @@ async def sync_resources(
             "stacks": {},
             "invalid": {n: str(f) for n, f in gate.invalid.items()},
             **({"error": gate.summary()} if gate.invalid else {}),
+            "warnings": warnings,
         }
     if strict and gate.invalid:
         run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)
@@ -156,4 +171,5 @@ async def sync_resources(
         "plan": rows,
         "rounds": [list(r) for r in plan.rounds],
         "stacks": outcomes,
+        "warnings": warnings,
     }

@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fleetflow.resources import (
-    ChainSecrets,
     Desired,
-    EnvSecrets,
-    FileSecrets,
     Plan,
-    PrefectSecrets,
-    SecretResolver,
     interpolate,
     load_resources,
     plan,
     validate,
 )
 from fleetflow.runtime import context
+from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.snapshot import RepoSnapshot, open_snapshot
 from tasks.policy import DEFAULT, NEVER, fleet_task
 
@@ -37,21 +33,13 @@ def open_repo(repo: str, branch: str = "main", commit: str | None = None) -> Rep
     return open_snapshot(repo, cache=context.repo_cache(), branch=branch, commit=commit)
 
 
-def secret_resolver() -> SecretResolver:
-    """Secrets from the environment, the secrets file, then Prefect Secret blocks."""
-    chain: list[SecretResolver] = [EnvSecrets()]
-    secrets_file = context.settings().secrets_file
-    if secrets_file is not None:
-        chain.append(FileSecrets(secrets_file))
-    chain.append(PrefectSecrets())
-    return ChainSecrets(*chain)
-
-
 def resolve_desired(snapshot: RepoSnapshot, resource_paths: Sequence[str]) -> Desired:
-    """Load, validate and interpolate; raise ``ResourceErrors`` listing every problem at once."""
-    loaded = validate(load_resources(snapshot.source, list(resource_paths) or [""]))
+    """Load, validate and interpolate; raise ``ResourceErrors`` listing every problem at once
+    (reference and variable errors together), with the warnings found beside them."""
+    secrets = secret_resolver()
+    loaded = validate(load_resources(snapshot.source, list(resource_paths) or [""]), secrets=secrets)
     loaded.raise_for_errors()
-    return interpolate(loaded, secret_resolver())
+    return interpolate(loaded, secrets)
 
 
 load_desired = fleet_task("load-resources", NEVER)(resolve_desired)

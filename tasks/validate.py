@@ -10,12 +10,12 @@ from fleetflow.hosts.base import HostConnection
 from fleetflow.resources import Desired, Server
 from fleetflow.runtime import context
 from fleetflow.runtime.hosts import connect_server
+from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.validate import Finding, Report, validate_repo
 from fleetflow.validate.gate import Gate, gate_stacks
 from fleetflow.validate.hostrun import run_host_checks
 from tasks.policy import NEVER, fleet_task
-from tasks.resources import secret_resolver
 
 
 @fleet_task("validate-stacks", NEVER)

@@ -92,7 +92,9 @@ def _run_sync(
     try:
         state.result()
     except FleetflowError as exc:
-        return {**sync_result_from_store(repo), "error": str(exc)}
+        warnings = list(getattr(exc, "warnings", []))
+        recorded = {"plan": [], "stacks": {}} if dry_run else sync_result_from_store(repo)
+        return {**recorded, "error": str(exc), "warnings": warnings}
     except Exception as exc:
         raise FleetflowError(f"sync of {repo} crashed: {type(exc).__name__}: {exc}") from exc
     return {**sync_result_from_store(repo), "error": state.message or "sync failed"}
@@ -114,6 +116,11 @@ def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
         console.print(table)
     elif plan_rows:
         console.print("plan: every resource matches the state DB")
+    warnings = result.get("warnings") or []
+    if warnings:
+        console.print(f"[yellow]{len(warnings)} warning(s):[/]")
+        for warning in warnings:
+            console.print(f"  ! {warning}", markup=False, highlight=False, style="yellow")
     if dry_run:
         console.print(f"deploy rounds: {result.get('rounds')}")
         return

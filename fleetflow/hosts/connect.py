@@ -57,8 +57,16 @@ class SshAddress:
 
 def parse_ssh_address(address: str) -> SshAddress:
     """Parse ``ssh://user@host[:port]``; a wrong address raises :class:`ConfigError` saying why."""
-    parts = urlsplit(address)
     hint = "write the server address as ssh://user@host or ssh://user@host:port"
+    if "[[" in address:
+        raise ConfigError(
+            f"server address {address!r} still names a [[variable]] with no value",
+            hint="define the variable, or provide the secret outside git (FLEETFLOW_SECRET_<NAME>)",
+        )
+    try:
+        parts = urlsplit(address)
+    except ValueError as exc:
+        raise ConfigError(f"server address {address!r} is not a URL", hint=hint) from exc
     if parts.scheme != "ssh" or not parts.hostname:
         raise ConfigError(f"server address {address!r} is not an ssh:// URL with a host", hint=hint)
     if parts.password is not None:

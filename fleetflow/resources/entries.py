@@ -17,6 +17,9 @@ from fleetflow.resources.sync import RepoConfig, ResourceSyncConfig
 
 C = TypeVar("C", bound=BaseModel)
 
+VARIABLE_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
+"""Variable names as Komodo resource files use them: letters, digits, ``_``, ``.`` and ``-``."""
+
 
 class Kind(StrEnum):
     """Resource kinds, named as their TOML table; the order is the plan's order."""
@@ -43,6 +46,11 @@ class Entry(BaseModel, Generic[C]):
     deploy: bool = False
     after: StrList = Field(default_factory=list)
     config: C
+
+    @property
+    def held(self) -> bool:
+        """``deploy = false`` written explicitly: the config is applied, the stack never deployed."""
+        return "deploy" in self.model_fields_set and not self.deploy
 
 
 class Server(Entry[ServerConfig]):
@@ -79,7 +87,7 @@ class VariableEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    name: str = Field(min_length=1, pattern=VARIABLE_NAME)
     description: str = ""
     value: str = ""
     is_secret: bool = False

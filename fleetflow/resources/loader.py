@@ -8,10 +8,11 @@ one pass, each with file, line and field; nothing raises until
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,20 @@ from pydantic import AliasChoices, BaseModel, ValidationError
 
 from fleetflow.errors import Location, ResourceError, ResourceErrors
 from fleetflow.resources.entries import CONFIG_OF, MODEL_OF, EntryLines, Kind, Resources
+from fleetflow.resources.keyvalue import LINE_ERROR, LINE_KEY
 from fleetflow.resources.locate import scan_lines
 from fleetflow.resources.sources import FileSource, WorkTreeSource, normalize
 
-# Komodo resource kinds fleetflow reads past without managing them.
+# Komodo resource kinds fleetflow reads past without managing them (one warning per kind).
 KOMODO_ONLY_KINDS = frozenset(
     {"deployment", "build", "builder", "procedure", "action", "alerter", "server_template", "user_group"}
+    | {"swarm"}
 )
+# Komodo accepts each table under its plural name too (``[[stacks]]``).
+PLURALS = {f"{kind}s": kind for kind in {*KOMODO_ONLY_KINDS, *(k.value for k in Kind)}}
+_ENTRY_NAME = re.compile(r"""^\s*name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
+_TRIPLE_AT_END = re.compile(r"(\"{3}|'{3})\s*$")
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
@@ -52,6 +60,12 @@ class LoadResult:
     warnings: list[Notice] = field(default_factory=list)
     broken: set[tuple[Kind, str]] = field(default_factory=set)
     """Entries that failed to load (by kind and name), so checks do not report them missing."""
+    unparsed: list[str] = field(default_factory=list)
+    """Files that are not valid TOML: names they define are unknown, not missing."""
+    unmanaged: dict[str, str] = field(default_factory=dict)
+    """Komodo resources fleetflow does not manage: name -> kind (``after`` may name them)."""
+    unknown_fields: list[Notice] = field(default_factory=list)
+    """Unknown-field warnings: when there are errors, shown first as their likely cause."""
 
     @property
     def ok(self) -> bool:
@@ -60,10 +74,11 @@ class LoadResult:
     def raise_for_errors(self) -> None:
         """Raise ``ResourceErrors`` holding every error, if there is any."""
         if self.errors:
-            raise ResourceErrors(self.errors)
+            raise ResourceErrors(self.errors, warnings=self.warnings)
 
 
-def accepted_keys(model: type[BaseModel]) -> set[str]:
+@functools.cache
+def accepted_keys(model: type[BaseModel]) -> frozenset[str]:
     """Field names and their aliases a model accepts."""
     keys = set(model.model_fields)
     for info in model.model_fields.values():
@@ -72,11 +87,14 @@ def accepted_keys(model: type[BaseModel]) -> set[str]:
             keys.update(str(choice) for choice in alias.choices)
         elif isinstance(alias, str):
             keys.add(alias)
-    return keys
+    return frozenset(keys)
 
 
-def did_you_mean(word: str, candidates: Sequence[str] | set[str]) -> str:
+def did_you_mean(word: str, candidates: Sequence[str] | set[str] | frozenset[str]) -> str:
     """`` Did you mean `x`?`` for the closest candidate, or an empty string."""
+    same = [c for c in candidates if c.lower() == word.lower() and c != word]
+    if same:  # only the case differs ("Studio" for "studio")
+        return f"did you mean `{sorted(same)[0]}`?"
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
 
@@ -86,7 +104,7 @@ def sentence(text: str) -> str:
     text = text.strip()
     if not text:
         return text
-    if "_" not in text.split()[0]:  # keep field names such as run_directory as written
+    if not {"_", "."} & set(text.split()[0]):  # keep field names such as run_directory as written
         text = text[0].upper() + text[1:]
     return text if text[-1] in ".?!" else f"{text}."
 
@@ -106,6 +124,8 @@ _HINTS = {
 class _Loader:
     def __init__(self, source: FileSource) -> None:
         self.result = LoadResult(Resources(), source)
+        self.text: list[str] = []
+        self.skipped: dict[str, list[Location]] = {}
 
     def error(self, message: str, location: Location, hint: str = "") -> None:
         self.result.errors.append(ResourceError(sentence(message), location, hint=sentence(hint)))
@@ -133,7 +153,14 @@ class _Loader:
                 )
                 continue
             if source.is_dir(real):
-                files.extend(f for f in source.list_files(real) if f.endswith(".toml"))
+                found = [f for f in source.list_files(real) if f.endswith(".toml")]
+                if not found:
+                    self.error(
+                        f"resource_path {raw!r} holds no resource file (*.toml)",
+                        Location(raw, None, "resource_path"),
+                        "point it at the folder or file with your [[stack]] / [[server]] entries",
+                    )
+                files.extend(found)
             else:
                 files.append(real)
         return list(dict.fromkeys(files))
@@ -144,22 +171,65 @@ class _Loader:
         except (OSError, UnicodeDecodeError) as exc:
             self.error(f"cannot read file ({type(exc).__name__})", Location(file), "is it UTF-8 text?")
             return
+        text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as Komodo's TOML reader allows
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             at = _TOML_AT.search(message)
             line = int(at.group(1)) if at else None
-            self.error(f"invalid TOML: {_TOML_AT.sub('', message)}", Location(file, line), "fix the syntax")
+            self.error(
+                f"invalid TOML: {_TOML_AT.sub('', message)}",
+                Location(file, line),
+                "fix the syntax; the names this file defines are unknown until it parses",
+            )
+            self.result.unparsed.append(file)
+            self.recover_names(text)
             return
+        self.text = text.splitlines()
         lines = scan_lines(text, file)
         for key, value in doc.items():
             self.load_table(file, key, value, lines.get(key, []))
 
+    def recover_names(self, text: str) -> None:
+        """Names an unparsable file would define, read line by line, so none is reported missing."""
+        kind: str | None = None
+        kinds = {k.value for k in Kind}
+        for line in text.splitlines():
+            header = _HEADER.match(line)
+            if header:
+                kind = PLURALS.get(header.group(1), header.group(1))
+                continue
+            named = _ENTRY_NAME.match(line)
+            if named and kind is not None:
+                name = named.group(1) if named.group(1) is not None else named.group(2)
+                if kind in KOMODO_ONLY_KINDS:
+                    self.result.unmanaged.setdefault(name, kind)
+                elif kind in kinds:
+                    self.result.broken.add((Kind(kind), name))
+                kind = None
+
+    def finish(self) -> None:
+        """One warning per unmanaged Komodo kind, with its count and first place."""
+        for key, places in sorted(self.skipped.items()):
+            count = len(places)
+            entries = "entry" if count == 1 else "entries"
+            self.warn(
+                f"{count} [[{key}]] {entries} ignored: Komodo resources fleetflow does not manage",
+                places[0],
+                "manage them in Komodo, or keep them out of the files fleetflow reads",
+            )
+
     def load_table(self, file: str, key: str, value: Any, lines: list[EntryLines]) -> None:
         where = lines[0].locate() if lines else Location(file)
+        key = PLURALS.get(key, key)
         if key in KOMODO_ONLY_KINDS:
-            self.warn(f"[[{key}]] is a Komodo resource fleetflow does not manage; ignored", where)
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                place = lines[index].locate() if index < len(lines) else where
+                self.skipped.setdefault(key, []).append(place)
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    self.result.unmanaged.setdefault(item["name"], key)
             return
         try:
             kind = Kind(key)
@@ -179,12 +249,41 @@ class _Loader:
         allowed = accepted_keys(model)
         for key in [k for k in raw if k not in allowed]:
             self.warn(
-                f"unknown field `{key}` in {what}; ignored",
+                f"unknown field `{prefix}{key}` in {what}; ignored",
                 lines.locate(prefix + key),
                 did_you_mean(key, allowed),
             )
+            self.result.unknown_fields.append(self.result.warnings[-1])
             del raw[key]
         return raw
+
+    def string_line(self, opening: int, n: int) -> int:
+        """The file line of line ``n`` of a string value whose key is on line ``opening``."""
+        if opening > len(self.text):
+            return opening
+        # TOML drops the newline right after an opening triple quote
+        starts_next_line = _TRIPLE_AT_END.search(self.text[opening - 1]) is not None
+        return opening + n - (0 if starts_next_line else 1)
+
+    def inner_line(self, where: Location, message: str) -> Location:
+        """For an error on line N of a multi-line string value, the file line of that line."""
+        at = LINE_ERROR.search(message)
+        if at is None or where.line is None:
+            return where
+        return replace(where, line=self.string_line(where.line, int(at.group(1))))
+
+    def locate_environment(self, raw: dict[str, Any], lines: EntryLines) -> None:
+        """Record the line of each key of a multi-line ``environment``, so errors point at it."""
+        config = raw.get("config")
+        env = config.get("environment") if isinstance(config, dict) else None
+        opening = lines.fields.get("config.environment")
+        if not isinstance(env, str) or "\n" not in env or opening is None:
+            return
+        first = self.string_line(opening, 1)
+        for n, line in enumerate(env.split("\n")):
+            key = LINE_KEY.match(line)
+            if key:
+                lines.fields[f"config.environment.{key.group(1)}"] = first + n
 
     def load_entry(self, kind: Kind, raw: dict[str, Any], lines: EntryLines) -> None:
         model = MODEL_OF[kind]
@@ -203,7 +302,8 @@ class _Loader:
             for err in exc.errors(include_input=False, include_url=False):
                 path = ".".join(str(p) for p in err["loc"])
                 message = f"{what}: {err['msg'].removeprefix('Value error, ')}"
-                located.append((lines.locate(path or None), message, _HINTS.get(err["type"], "")))
+                where = self.inner_line(lines.locate(path or None), message)
+                located.append((where, message, _HINTS.get(err["type"], "")))
             for where, message, hint in sorted(located, key=lambda item: item[0].line or 0):
                 self.error(message, where, hint)
             return
@@ -218,6 +318,8 @@ class _Loader:
             return
         self.result.resources.add(kind, name, entry)
         self.result.resources.lines[(kind, name)] = lines
+        if kind is Kind.STACK:
+            self.locate_environment(raw, lines)
 
 
 def load_resources(root: Path | FileSource, resource_paths: Sequence[str] = ("",)) -> LoadResult:
@@ -228,4 +330,5 @@ def load_resources(root: Path | FileSource, resource_paths: Sequence[str] = ("",
     loader.result.files = files
     for file in files:
         loader.load_file(file)
+    loader.finish()
     return loader.result

@@ -19,34 +19,35 @@ _KEY = re.compile(
 )
 
 
+_PART = re.compile(r"""[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'""")
+
+
 def _dotted(text: str) -> list[str]:
-    parts = re.findall(r"""[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'""", text)
-    return [p.strip("\"'") for p in parts]
+    if '"' not in text and "'" not in text:
+        return [part.strip() for part in text.split(".")]
+    return [p.strip("\"'") for p in _PART.findall(text)]
+
+
+_TOKEN = re.compile(r""""{3}|'{3}|"(?:[^"\\]|\\.)*(?:"|$)|'[^']*(?:'|$)|#""")
 
 
 def _strip_strings(text: str) -> tuple[str, str | None]:
     """Text with string contents and comments removed; the open multi-line quote, if any."""
     out: list[str] = []
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "#":
-            break
-        triple = text[i : i + 3]
-        if triple in {'"""', "'''"}:
-            end = text.find(triple, i + 3)
+    while (token := _TOKEN.search(text, i)) is not None:
+        out.append(text[i : token.start()])
+        mark = token.group(0)
+        if mark == "#":
+            return "".join(out), None
+        if mark in {'"' * 3, "'" * 3}:
+            end = text.find(mark, token.end())
             if end < 0:
-                return "".join(out), triple
+                return "".join(out), mark
             i = end + 3
-            continue
-        if ch in {'"', "'"}:
-            j = i + 1
-            while j < len(text) and text[j] != ch:
-                j += 2 if ch == '"' and text[j] == "\\" else 1
-            i = j + 1
-            continue
-        out.append(ch)
-        i += 1
+        else:
+            i = token.end()
+    out.append(text[i:])
     return "".join(out), None
 
 
@@ -80,6 +81,9 @@ def scan_lines(text: str, file: str) -> dict[str, list[EntryLines]]:
             key = _KEY.match(line)
             if key and current is not None:
                 current.fields.setdefault(".".join([*prefix, *_dotted(key.group(1))]), lineno)
-        code, open_quote = _strip_strings(line)
+        if '"' in line or "'" in line or "#" in line:
+            code, open_quote = _strip_strings(line)
+        else:
+            code = line
         depth = max(0, depth + code.count("[") + code.count("{") - code.count("]") - code.count("}"))
     return found

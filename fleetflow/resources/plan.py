@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -167,7 +167,19 @@ def plan(
                 action = Action.UPDATE if diffs else Action.NO_CHANGE
                 reason = f"{len(diffs)} field(s) changed" if diffs else "matches the resource files"
                 entries.append(PlanEntry(kind, name, action, tuple(diffs), reason))
+    entries = [_note_held(e, resources.stacks) for e in entries]
     return Plan(tuple(entries), _rounds(resources.stacks, entries, deploy))
+
+
+HELD = "not deployed: deploy = false"
+
+
+def _note_held(entry: PlanEntry, stacks: Mapping[str, Stack]) -> PlanEntry:
+    """A stack written with ``deploy = false``: its config is applied, the plan says it never deploys."""
+    stack = stacks.get(entry.name) if entry.kind is Kind.STACK else None
+    if stack is None or not stack.held or entry.action in {Action.DELETE, Action.KEEP}:
+        return entry
+    return replace(entry, reason=f"{entry.reason}; {HELD}")
 
 
 def _rounds(
@@ -178,6 +190,7 @@ def _rounds(
             e.name for e in entries if e.kind is Kind.STACK and e.action in {Action.CREATE, Action.UPDATE}
         }
         deploy = [n for n in changed if stacks[n].deploy and not stacks[n].template]
+    deploy = [n for n in deploy if n not in stacks or not stacks[n].held]
     try:
         rounds = deploy_rounds({n: s.after for n, s in stacks.items()}, deploy)
     except ValueError as exc:

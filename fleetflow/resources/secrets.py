@@ -81,7 +81,7 @@ class PrefectSecrets:
 
     @staticmethod
     def block_name(name: str) -> str:
-        return name.lower().replace("_", "-")
+        return name.lower().replace("_", "-").replace(".", "-")
 
     def get(self, name: str) -> str | None:
         if name not in self._cache:
@@ -90,17 +90,22 @@ class PrefectSecrets:
 
 
 class ChainSecrets:
-    """The first resolver that knows a name wins."""
+    """The first resolver that knows a name wins; each name is looked up once (hits and misses)."""
 
     def __init__(self, *resolvers: SecretResolver) -> None:
         self.resolvers = resolvers
+        self._seen: dict[str, str | None] = {}
 
     def get(self, name: str) -> str | None:
+        if name in self._seen:
+            return self._seen[name]
+        found = None
         for resolver in self.resolvers:
-            value = resolver.get(name)
-            if value is not None:
-                return value
-        return None
+            found = resolver.get(name)
+            if found is not None:
+                break
+        self._seen[name] = found
+        return found
 
 
 class NoSecrets:

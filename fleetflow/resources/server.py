@@ -86,12 +86,13 @@ class ServerConfig(BaseModel):
     # Komodo fields fleetflow accepts but does not use
     insecure_tls: bool = True
     passkey: str = ""
+    auto_rotate_keys: bool = True
 
     @field_validator("address")
     @classmethod
     def _check_address(cls, value: str) -> str:
         value = value.strip()
-        if value.startswith("ssh://"):
+        if value.startswith("ssh://") and "[[" not in value:  # [[NAME]] is checked once interpolated
             parse_ssh(value)
         return value
 

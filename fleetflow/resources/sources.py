@@ -6,6 +6,7 @@ symlinks and returns ``None`` when a path leaves the repository.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,18 +47,22 @@ class WorkTreeSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._root = str(self.root)
 
     def _path(self, path: str) -> Path:
         return self.root / path if path else self.root
+
+    def _os(self, path: str) -> str:
+        return os.path.join(self._root, path) if path else self._root
 
     def read_text(self, path: str) -> str:
         return self._path(path).read_text(encoding="utf-8")
 
     def exists(self, path: str) -> bool:
-        return self._path(path).exists()
+        return os.path.exists(self._os(path))
 
     def is_dir(self, path: str) -> bool:
-        return self._path(path).is_dir()
+        return os.path.isdir(self._os(path))
 
     def list_files(self, path: str = "") -> list[str]:
         base = self._path(path)
@@ -70,10 +75,12 @@ class WorkTreeSource:
         clean = normalize(path)
         if clean is None:
             return None
-        real = self._path(clean).resolve()
-        if real != self.root and self.root not in real.parents:
+        real = os.path.realpath(self._os(clean))
+        if real == self._root:
+            return ""
+        if not real.startswith(self._root + os.sep):
             return None
-        return real.relative_to(self.root).as_posix() if real != self.root else ""
+        return real[len(self._root) + 1 :].replace(os.sep, "/")
 
 
 class MemorySource:

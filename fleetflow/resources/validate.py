@@ -11,14 +11,17 @@ import posixpath
 import re
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from fleetflow.errors import ResourceError
 from fleetflow.resources.entries import Kind, Resources, Stack
-from fleetflow.resources.interpolate import REF, references
+from fleetflow.resources.interpolate import REF, missing_uses
+from fleetflow.resources.komodo import CONFIG_RULES, Treatment
 from fleetflow.resources.loader import LoadResult, Notice, did_you_mean, sentence
 from fleetflow.resources.order import find_cycles
 from fleetflow.resources.secrets import SecretResolver
 from fleetflow.resources.sources import FileSource, normalize
+from fleetflow.resources.undefined import undefined_errors
 
 _SECRET_KEY = re.compile(r"(SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY)$", re.IGNORECASE)
 
@@ -41,14 +44,47 @@ def looks_like_secret(key: str, value: str) -> bool:
     )
 
 
+class _Memo:
+    """A file source whose path questions are answered once each (stacks share folders)."""
+
+    def __init__(self, source: FileSource) -> None:
+        self._source = source
+        self._answers: dict[tuple[str, str], Any] = {}
+
+    def _ask(self, question: str, path: str) -> Any:
+        key = (question, path)
+        if key not in self._answers:
+            self._answers[key] = getattr(self._source, question)(path)
+        return self._answers[key]
+
+    def read_text(self, path: str) -> str:
+        return self._source.read_text(path)
+
+    def exists(self, path: str) -> bool:
+        return bool(self._ask("exists", path))
+
+    def is_dir(self, path: str) -> bool:
+        return bool(self._ask("is_dir", path))
+
+    def list_files(self, path: str = "") -> list[str]:
+        return list(self._ask("list_files", path))
+
+    def resolve(self, path: str) -> str | None:
+        answer = self._ask("resolve", path)
+        return answer if isinstance(answer, str) else None
+
+
 class _Checks:
     def __init__(self, loaded: LoadResult, repo_name: str | None, secrets: SecretResolver | None) -> None:
         self.res: Resources = loaded.resources
-        self.source: FileSource = loaded.source
+        self.source: FileSource = _Memo(loaded.source)
         self.secrets = secrets
         self.errors: list[ResourceError] = []
         self.warnings: list[Notice] = []
         self.broken = loaded.broken
+        self.unmanaged = loaded.unmanaged
+        self.unparsed = loaded.unparsed
+        self.missing_servers: dict[str, list[str]] = {}
         self.known_repos = set(self.res.repos) | {name for kind, name in loaded.broken if kind is Kind.REPO}
         self.known_repos.update(s.config.linked_repo for s in self.res.syncs.values() if s.config.linked_repo)
         self.sync_repos = self.known_repos - set(self.res.repos)
@@ -64,6 +100,13 @@ class _Checks:
         self.warnings.append(Notice(sentence(message), self.res.where(kind, name, field), sentence(hint)))
 
     def run(self) -> None:
+        self.field_rules()
+        self.stacks()
+        self.server_errors()
+        if self.secrets is not None:
+            self.errors.extend(undefined_errors(missing_uses(self.res, self.secrets), self.res))
+
+    def stacks(self) -> None:
         projects: dict[tuple[str, str], str] = {}
         for name, stack in self.res.stacks.items():
             self.stack_refs(name, stack)
@@ -109,7 +152,9 @@ class _Checks:
 
     def stack_refs(self, name: str, stack: Stack) -> None:
         cfg = stack.config
-        if not cfg.server:
+        if cfg.swarm or cfg.swarm_id:
+            pass  # refused by field_rules; no knock-on "has no server"
+        elif not cfg.server:
             self.error(
                 Kind.STACK,
                 name,
@@ -118,13 +163,7 @@ class _Checks:
                 "set config.server to a [[server]] name",
             )
         elif cfg.server not in self.res.servers and (Kind.SERVER, cfg.server) not in self.broken:
-            self.error(
-                Kind.STACK,
-                name,
-                "config.server",
-                f"stack {name!r} names server {cfg.server!r}, which is not defined",
-                did_you_mean(cfg.server, list(self.res.servers)) or "add a [[server]] entry",
-            )
+            self.missing_servers.setdefault(cfg.server, []).append(name)
         if cfg.linked_repo and cfg.linked_repo not in self.known_repos:
             self.error(
                 Kind.STACK,
@@ -135,24 +174,81 @@ class _Checks:
                 "add a [[repo]] entry or fix the name",
             )
         for dep in stack.after:
-            if dep not in self.res.stacks and (Kind.STACK, dep) not in self.broken:
-                self.error(
+            if dep in self.res.stacks or (Kind.STACK, dep) in self.broken:
+                continue
+            if dep in self.unmanaged:
+                self.warn(
                     Kind.STACK,
                     name,
                     "after",
-                    f"stack {name!r} is to deploy after {dep!r}, which is not a stack",
-                    "fix the name or remove it from `after`",
+                    f"{self.unmanaged[dep]} {dep!r} is not managed by fleetflow; ordering ignored",
                 )
-        if self.secrets is not None:
-            for ref, paths in references(stack).items():
-                if ref not in self.res.variables and self.secrets.get(ref) is None:
-                    self.error(
-                        Kind.STACK,
-                        name,
-                        paths[0],
-                        f"stack {name!r} uses [[{ref}]] but no variable or secret {ref} exists",
-                        f"add a [[variable]] or set the secret {ref} outside git",
-                    )
+                continue
+            close = did_you_mean(dep, list(self.res.stacks))
+            self.error(
+                Kind.STACK,
+                name,
+                "after",
+                f"stack {name!r} is to deploy after {dep!r}, which is not a stack",
+                close or "fix the name or remove it from `after`",
+            )
+
+    def server_errors(self) -> None:
+        """One error per undefined server, however many stacks use it."""
+        unknown = ""
+        if self.unparsed:
+            unknown = f" ({', '.join(self.unparsed)} did not parse, so its servers are unknown)"
+        for server, users in self.missing_servers.items():
+            places = sorted(
+                ((self.res.where(Kind.STACK, n, "config.server"), n) for n in users),
+                key=lambda p: (p[0].file, p[0].line or 0),
+            )
+            where, first = places[0]
+            if len(users) == 1:
+                message = f"stack {first!r} names server {server!r}, which is not defined{unknown}"
+            else:
+                message = (
+                    f"server {server!r} is not defined — used by {len(users)} stacks "
+                    f"(first: {where.file}:{where.line}){unknown}"
+                )
+            hint = did_you_mean(server, list(self.res.servers)) or "add a [[server]] entry"
+            self.errors.append(ResourceError(sentence(message), where, hint=sentence(hint)))
+
+    def field_rules(self) -> None:
+        """Komodo fields fleetflow refuses (an error per entry) or ignores (one warning per field)."""
+        ignored: dict[tuple[Kind, str], list[str]] = {}
+        for kind in (Kind.SERVER, Kind.REPO, Kind.STACK, Kind.RESOURCE_SYNC):
+            rules = CONFIG_RULES[kind.value]
+            watched = {f: r for f, r in rules.items() if r.treatment is not Treatment.HONORED}
+            for name, entry in self.res.of(kind).items():
+                cfg = getattr(entry, "config", None)
+                if cfg is None:
+                    continue
+                for field in watched.keys() & cfg.model_fields_set:
+                    default = type(cfg).model_fields[field].get_default(call_default_factory=True)
+                    if getattr(cfg, field) == default:
+                        continue
+                    rule = watched[field]
+                    if rule.treatment is Treatment.REFUSED:
+                        self.error(
+                            kind,
+                            name,
+                            f"config.{field}",
+                            f"{kind.value} {name!r} sets config.{field}: {rule.why}",
+                            "deploy it with Komodo, or remove the field",
+                        )
+                    else:
+                        ignored.setdefault((kind, field), []).append(name)
+        for (kind, field), names in sorted(ignored.items()):
+            where = min(
+                (self.res.where(kind, n, f"config.{field}") for n in names),
+                key=lambda w: (w.file, w.line or 0),
+            )
+            count = f"{len(names)} {kind.value} entries" if len(names) > 1 else f"{kind.value} {names[0]!r}"
+            rule = CONFIG_RULES[kind.value][field]
+            self.warnings.append(
+                Notice(sentence(f"config.{field} is set on {count} and ignored: {rule.why}"), where)
+            )
 
     def stack_files(self, name: str, stack: Stack) -> None:
         cfg = stack.config
@@ -227,6 +323,14 @@ def validate(
     """All cross-entry checks; ``secrets`` (when given) also checks every ``[[NAME]]`` resolves."""
     checks = _Checks(loaded, repo_name, secrets)
     checks.run()
-    return replace(
-        loaded, errors=[*loaded.errors, *checks.errors], warnings=[*loaded.warnings, *checks.warnings]
-    )
+    errors = sorted([*loaded.errors, *checks.errors], key=lambda e: (e.location.file, e.location.line or 0))
+    warnings = [*loaded.warnings, *checks.warnings]
+    if errors and loaded.unknown_fields:
+        # a typo'd field is the likely cause of what follows: say so first
+        likely = [
+            ResourceError(f"{n.message} It may cause the errors below.", n.location, hint=n.hint)
+            for n in loaded.unknown_fields
+        ]
+        errors = [*likely, *errors]
+        warnings = [w for w in warnings if w not in loaded.unknown_fields]
+    return replace(loaded, errors=errors, warnings=warnings)

@@ -51,6 +51,11 @@ def outcome_rows(outcomes: Mapping[str, Mapping[str, Any]]) -> list[dict[str, st
     ]
 
 
+def warnings_markdown(warnings: Sequence[str]) -> str:
+    """The resource-file warnings of a sync (unmanaged kinds, ignored fields, likely typos)."""
+    return errors_markdown(f"{len(warnings)} warning(s) in resource files", warnings)
+
+
 def errors_markdown(title: str, errors: Sequence[str]) -> str:
     """A bullet list of problems (resource errors: file, line, field, what to do)."""
     return "\n".join([f"## {title}", "", *(f"- {e}" for e in errors)])

@@ -62,6 +62,7 @@ def run_case(case_dir: Path) -> dict[str, Any]:
     loaded = validate(
         load_resources(_source(case_dir, case), case.get("resource_paths", [""])),
         repo_name=case.get("repo_name"),
+        secrets=secrets,
     )
     out: dict[str, Any] = {
         "errors": [str(e) for e in loaded.errors],
@@ -77,7 +78,15 @@ def run_case(case_dir: Path) -> dict[str, Any]:
         return out
     syncs = loaded.resources.syncs.values()
     delete = case.get("delete", any(s.config.deletes for s in syncs))
-    result = plan(desired, _current(case_dir, case), delete=delete, match_tags=case.get("match_tags", ()))
+    # ``deploy_changed``: every created or updated stack is a candidate, as a sync's change detection makes it
+    deploy = list(desired.stacks) if case.get("deploy_changed") else None
+    result = plan(
+        desired,
+        _current(case_dir, case),
+        delete=delete,
+        match_tags=case.get("match_tags", ()),
+        deploy=deploy,
+    )
     out["plan"] = render_text(result).splitlines()
     out["rows"] = len(render_rows(result))
     out["rounds"] = [list(r) for r in result.rounds]

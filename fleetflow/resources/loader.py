@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ValidationError
 
 from fleetflow.errors import Location, ResourceError, ResourceErrors
+from fleetflow.paths import PathEscape
 from fleetflow.resources.entries import CONFIG_OF, MODEL_OF, EntryLines, Kind, Resources
 from fleetflow.resources.locate import scan_lines
 from fleetflow.resources.sources import FileSource, WorkTreeSource, normalize
@@ -141,7 +142,7 @@ class _Loader:
     def load_file(self, file: str) -> None:
         try:
             text = self.result.source.read_text(file)
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, PathEscape) as exc:
             self.error(f"cannot read file ({type(exc).__name__})", Location(file), "is it UTF-8 text?")
             return
         try:

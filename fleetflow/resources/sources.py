@@ -6,12 +6,14 @@ symlinks and returns ``None`` when a path leaves the repository.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from fleetflow.errors import GitError
+from fleetflow.paths import confine, within
 
 _MAX_LINKS = 40
 
@@ -51,7 +53,7 @@ class WorkTreeSource:
         return self.root / path if path else self.root
 
     def read_text(self, path: str) -> str:
-        return self._path(path).read_text(encoding="utf-8")
+        return Path(confine(self.root, path, purpose="repository file")).read_text(encoding="utf-8")
 
     def exists(self, path: str) -> bool:
         return self._path(path).exists()
@@ -63,7 +65,13 @@ class WorkTreeSource:
         base = self._path(path)
         if base.is_file():
             return [path]
-        files = (p for p in base.rglob("*") if p.is_file() and ".git" not in p.relative_to(self.root).parts)
+        files = (
+            p
+            for p in base.rglob("*")
+            if p.is_file()
+            and ".git" not in p.relative_to(self.root).parts
+            and within(str(self.root), os.path.realpath(p))
+        )
         return sorted(p.relative_to(self.root).as_posix() for p in files)
 
     def resolve(self, path: str) -> str | None:

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fleetflow import __version__
-from fleetflow.api.auth import ApiError, install_audit
+from fleetflow.api.auth import AUTH_FAILURES, AUTH_WINDOW_S, ApiError, install_audit
 from fleetflow.api.health import Check, Health, PrefectProbe, prefect_probe, store_check, verdict
 from fleetflow.api.launcher import DeploymentMissing, Launcher, PrefectLauncher
 from fleetflow.api.metrics import StoreCollector, metrics_registry
@@ -26,6 +26,7 @@ from fleetflow.errors import ComponentUnavailable, ConfigError, FleetflowError, 
 from fleetflow.settings import Settings, load_settings
 from fleetflow.store import StateStore
 from fleetflow.webhook import DeliveryLog
+from fleetflow.webhook.coalesce import SourceLimiter
 
 # Most specific first: the first matching class decides the status.
 STATUS_OF: tuple[tuple[type[FleetflowError], int, str], ...] = (
@@ -97,6 +98,7 @@ def create_api_app(
         lifespan=lifespan,
     )
     app.state.verifier = TokenVerifier(store)
+    app.state.auth_limiter = SourceLimiter(1 << 30, AUTH_FAILURES, AUTH_WINDOW_S)
     app.state.services = Services(
         store=store,
         launcher=launcher or PrefectLauncher(),

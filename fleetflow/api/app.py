@@ -19,7 +19,8 @@ from fleetflow.api.auth import AUTH_FAILURES, AUTH_WINDOW_S, ApiError, install_a
 from fleetflow.api.health import Check, Health, PrefectProbe, prefect_probe, store_check, verdict
 from fleetflow.api.launcher import DeploymentMissing, Launcher, PrefectLauncher
 from fleetflow.api.metrics import StoreCollector, metrics_registry
-from fleetflow.api.routes import Services, router
+from fleetflow.api.models import DeliveryView
+from fleetflow.api.routes import Services, Svc, Viewer, get_delivery, router
 from fleetflow.api.sources import NotFound, Planner, store_planner
 from fleetflow.api.tokens import TokenVerifier
 from fleetflow.errors import ComponentUnavailable, ConfigError, FleetflowError, GitError, ResourceErrors
@@ -27,6 +28,8 @@ from fleetflow.settings import Settings, load_settings
 from fleetflow.store import StateStore
 from fleetflow.webhook import DeliveryLog
 from fleetflow.webhook.coalesce import SourceLimiter
+
+DELIVERY_PATH = "/webhook/deliveries/{delivery_id}"
 
 # Most specific first: the first matching class decides the status.
 STATUS_OF: tuple[tuple[type[FleetflowError], int, str], ...] = (
@@ -111,7 +114,13 @@ def create_api_app(
     install_audit(app, store)
     app.include_router(router)
     if webhook_app is not None:
-        app.router.routes.extend(r for r in webhook_app.routes if isinstance(r, APIRoute))
+        public = [r for r in webhook_app.routes if isinstance(r, APIRoute) and r.path != DELIVERY_PATH]
+        app.router.routes.extend(public)
+
+        @app.get(DELIVERY_PATH, tags=["read"])
+        def webhook_delivery(delivery_id: str, caller: Viewer, svc: Svc) -> DeliveryView:
+            """A webhook delivery's outcome (needs a viewer token, like /api/deliveries/{id})."""
+            return get_delivery(delivery_id, caller, svc)
 
     @app.get("/healthz", tags=["ops"], response_model=Health, responses={503: {"model": Health}})
     async def healthz() -> JSONResponse:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ValidationError
 
 from fleetflow.errors import Location, ResourceError, ResourceErrors
+from fleetflow.limits import LimitExceeded, load_toml
 from fleetflow.paths import PathEscape
 from fleetflow.resources.entries import CONFIG_OF, MODEL_OF, EntryLines, Kind, Resources
 from fleetflow.resources.locate import scan_lines
@@ -146,7 +147,10 @@ class _Loader:
             self.error(f"cannot read file ({type(exc).__name__})", Location(file), "is it UTF-8 text?")
             return
         try:
-            doc = tomllib.loads(text)
+            doc = load_toml(text, f"resource file {file}")
+        except LimitExceeded as exc:
+            self.error(str(exc), Location(file), "split the file or flatten the nesting")
+            return
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             at = _TOML_AT.search(message)

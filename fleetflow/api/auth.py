@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from fleetflow.api.tokens import Role, TokenVerifier
 from fleetflow.clients import client_address, trusted_proxies
+from fleetflow.errors import FleetflowError
 from fleetflow.store import AuditRecord, StateStore
 from fleetflow.store.ops import AUDIT_TEXT_MAX
 from fleetflow.webhook.coalesce import SourceLimiter
@@ -56,6 +57,16 @@ class Principal(BaseModel):
     role: Role
 
 
+def store_unavailable() -> ApiError:
+    """503 for a state DB that cannot be read, naming no path or URL (details go to the log)."""
+    return ApiError(
+        503,
+        "store_unavailable",
+        "the state DB cannot be read right now",
+        "Retry later; the server log and /healthz tell the operator what failed.",
+    )
+
+
 def _unauthorized(message: str) -> ApiError:
     return ApiError(
         401,
@@ -81,7 +92,11 @@ async def principal(
         limiter.failed(client)
         raise _unauthorized("no API token (expected an Authorization: Bearer header)")
     verifier: TokenVerifier = request.app.state.verifier
-    found = await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
+    try:
+        found = await anyio.to_thread.run_sync(verifier.verify, credentials.credentials)
+    except FleetflowError as exc:  # the caller is not known yet: no paths or URLs in the answer
+        log.warning("token check failed: %s", exc)
+        raise store_unavailable() from None
     if found is None:
         limiter.failed(client)
         raise _unauthorized("API token not valid: malformed, unknown, revoked or expired")

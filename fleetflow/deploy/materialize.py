@@ -106,22 +106,24 @@ def planned_files(spec: DeploySpec, layout: Layout) -> tuple[dict[str, bytes], d
 
 
 def check_layout(spec: DeploySpec, layout: Layout) -> None:
-    """Every repository-named path of ``spec`` stays inside the stack dir (lexically)."""
+    """Every repository-named path of ``spec`` stays inside the stack dir (lexically); files are files."""
     what = f"stack {spec.stack}"
-    confine(layout.stack_dir, layout.run_directory, purpose=f"{what}: run_directory", local=False)
+
+    def inside(field: str, rel: str, *, is_file: bool = True) -> None:
+        target = confine(layout.stack_dir, rel, purpose=f"{what}: {field}", local=False)
+        if is_file and target == layout.stack_dir:
+            raise PathEscape(f"{what}: {field}", rel, layout.stack_dir, "names no file in")
+
+    inside("run_directory", layout.run_directory, is_file=False)
     for name in spec.file_paths:
-        confine(layout.stack_dir, layout.rel(name), purpose=f"{what}: file_paths", local=False)
+        inside("file_paths", layout.rel(name))
     for name in spec.additional_env_files:
-        confine(layout.stack_dir, layout.rel(name), purpose=f"{what}: additional_env_files", local=False)
-    confine(layout.stack_dir, layout.rel(spec.env_file_path), purpose=f"{what}: env_file_path", local=False)
-    confine(
-        layout.stack_dir, layout.rel(spec.pre_deploy.path), purpose=f"{what}: pre_deploy.path", local=False
-    )
-    confine(
-        layout.stack_dir, layout.rel(spec.post_deploy.path), purpose=f"{what}: post_deploy.path", local=False
-    )
+        inside("additional_env_files", layout.rel(name))
+    inside("env_file_path", layout.rel(spec.env_file_path))
+    inside("pre_deploy.path", layout.rel(spec.pre_deploy.path), is_file=False)
+    inside("post_deploy.path", layout.rel(spec.post_deploy.path), is_file=False)
     for path in spec.files:
-        if posixpath.normpath(path).split("/")[0] == META_DIR:
+        if posixpath.normpath(path).split("/")[0] in (META_DIR, "."):
             raise PathEscape(
                 f"{what}: repository file", path, layout.stack_dir, f"is reserved ({META_DIR}/) in"
             )

@@ -28,9 +28,11 @@ DEFAULTS: dict[str, int] = {
     "COMPOSE_BYTES": 4 << 20,
     "COMPOSE_DEPTH": 64,
     "JSON_DEPTH": 32,
+    "AUTH_FAILURES": 20,
 }
 """Limit name -> default: resource TOML files 1 MiB / depth 32, compose YAML 4 MiB / depth 64,
-webhook JSON depth 32 (its size is the receiver's ``max_body_bytes``, 1 MiB)."""
+webhook JSON depth 32 (its size is the receiver's ``max_body_bytes``, 1 MiB); 20 failed API
+authentications per client in 60 s before 429."""
 
 
 class LimitExceeded(FleetflowError):

@@ -17,12 +17,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleetflow import __version__
-from fleetflow.api.auth import AUTH_FAILURES, AUTH_WINDOW_S, ApiError, install_audit, store_unavailable
+from fleetflow.api.auth import AUTH_WINDOW_S, ApiError, install_audit, store_unavailable
 from fleetflow.api.health import Check, Health, PrefectProbe, prefect_probe, store_check, verdict
 from fleetflow.api.launcher import DeploymentMissing, Launcher, PrefectLauncher
 from fleetflow.api.metrics import StoreCollector, metrics_registry
 from fleetflow.api.models import DeliveryView
-from fleetflow.api.routes import Services, Svc, Viewer, get_delivery, router
+from fleetflow.api.routes import ERRORS, Services, Svc, Viewer, get_delivery, router
 from fleetflow.api.sources import NotFound, Planner, store_planner
 from fleetflow.api.tokens import TokenVerifier
 from fleetflow.errors import (
@@ -34,6 +34,7 @@ from fleetflow.errors import (
     StoreError,
     StoreUnavailable,
 )
+from fleetflow.limits import limit
 from fleetflow.settings import Settings, load_settings
 from fleetflow.store import StateStore
 from fleetflow.webhook import DeliveryLog
@@ -138,7 +139,7 @@ def create_api_app(
         lifespan=lifespan,
     )
     app.state.verifier = TokenVerifier(store)
-    app.state.auth_limiter = SourceLimiter(1 << 30, AUTH_FAILURES, AUTH_WINDOW_S)
+    app.state.auth_limiter = SourceLimiter(1 << 30, limit("AUTH_FAILURES"), AUTH_WINDOW_S)
     app.state.services = Services(
         store=store,
         launcher=launcher or PrefectLauncher(),
@@ -156,7 +157,7 @@ def create_api_app(
         public = [r for r in webhook_app.routes if isinstance(r, APIRoute) and r.path != DELIVERY_PATH]
         app.router.routes.extend(public)
 
-        @app.get(DELIVERY_PATH, tags=["read"])
+        @app.get(DELIVERY_PATH, tags=["read"], responses=ERRORS)
         def webhook_delivery(delivery_id: str, caller: Viewer, svc: Svc) -> DeliveryView:
             """A webhook delivery's outcome (needs a viewer token, like /api/deliveries/{id})."""
             return get_delivery(delivery_id, caller, svc)

@@ -27,8 +27,8 @@ from fleetflow.store.ops import AUDIT_TEXT_MAX
 from fleetflow.webhook.coalesce import SourceLimiter
 
 FAILED_AUTH_AUDIT_TTL = timedelta(days=1)
-AUTH_FAILURES, AUTH_WINDOW_S = 20, 60.0
-"""Failed authentications per client address in the window before 429."""
+AUTH_WINDOW_S = 60.0
+"""Window of the per-client limit on failed authentications (``FLEETFLOW_LIMIT_AUTH_FAILURES``)."""
 
 log = logging.getLogger(__name__)
 ANONYMOUS = "-"

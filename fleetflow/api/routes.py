@@ -31,7 +31,7 @@ from fleetflow.webhook import DeliveryLog
 
 T = TypeVar("T")
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422, 503)
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422, 429, 503)
 }
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]

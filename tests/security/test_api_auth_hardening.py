@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from fleetflow.api import tokens as tokens_mod
-from fleetflow.api.auth import AUTH_FAILURES
 from fleetflow.clients import client_address, parse_proxies
+from fleetflow.limits import DEFAULTS
 from fleetflow.store import ops as store_ops
 from fleetflow.webhook import create_app
 from tests.unit.api.api_helper import Env, bearer, build
@@ -48,7 +48,7 @@ async def test_failed_authentication_is_limited_per_client(tmp_path: Path) -> No
     env = build(tmp_path)
     good = bearer(env.tokens[next(iter(env.tokens))])
     async with client(env, "198.51.100.1") as attacker, client(env, "198.51.100.2") as other:
-        for _ in range(AUTH_FAILURES):
+        for _ in range(DEFAULTS["AUTH_FAILURES"]):
             assert (await attacker.get("/api/stacks", headers=bearer("ff_x_" + "1" * 64))).status_code == 401
         limited = await attacker.get("/api/stacks", headers=good)
         assert limited.status_code == 429

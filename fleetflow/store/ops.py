@@ -146,7 +146,7 @@ class OpsMixin(StoreBase):
         self._backend.insert(f"auditing {stamped.action!r}", "audit", doc)
         if expire_after is not None:
             self._expiring_audits += 1
-            if self._expiring_audits % PURGE_EVERY == 1:
+            if (self._expiring_audits - 1) % PURGE_EVERY == 0:
                 self.purge_audit()
         return stamped
 

@@ -138,6 +138,8 @@ def install_audit(app: FastAPI, store: StateStore) -> None:
         detail: dict[str, Any] = {"method": request.method, "status": response.status_code}
         detail |= getattr(request.state, "audit", {})
         actor = getattr(request.state, "actor", ANONYMOUS)
+        if actor == ANONYMOUS and response.status_code == 429:
+            return response  # the limiter's refusals are the flood itself: not written, only counted
         record = AuditRecord(
             action=f"api {request.method} {template}"[:AUDIT_TEXT_MAX],
             actor=actor,

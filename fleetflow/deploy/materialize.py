@@ -137,6 +137,8 @@ async def materialize(host: HostConnection, spec: DeploySpec, layout: Layout) ->
     """
     check_layout(spec, layout)
     what = f"stack {spec.stack}"
+    dirs = [(f"{what}: stack dir", spec.stack, True), (f"{what}: good copy", f".good/{spec.stack}", True)]
+    await confine_on_host(host, layout.root_dir, dirs)  # neither may be a symlink out of the root
     public, private = planned_files(spec, layout)
     env_rel = layout.rel(spec.env_file_path)
     stale: list[str] = []

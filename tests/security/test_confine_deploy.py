@@ -89,3 +89,14 @@ async def test_a_symlink_as_the_env_file_is_removed_not_followed(
     assert result.status is DeployStatus.GOOD, result.reason
     assert not (stack_dir / "dir.env").is_symlink()
     assert canaries.intact()
+
+
+async def test_a_stack_dir_that_is_a_symlink_out_of_the_root_is_refused(
+    host, history, make_spec: SpecFactory, project: str, canaries: Canaries, testbed_image: str
+) -> None:
+    Path(host.stacks_root).mkdir(parents=True)
+    os.symlink(canaries.folder, Path(host.stacks_root) / project)
+    result = await deploy(host, make_spec(repo(testbed_image)), history)
+    assert result.status is DeployStatus.FAILED, result.reason
+    assert "stack dir" in result.reason, result.reason
+    assert canaries.intact()

@@ -91,12 +91,20 @@ def start_http(sync_name: str, branch: str, port: int, secret: str, on_push: Pus
 
     from fleetflow.api import create_api_app
     from fleetflow.runtime import context
-    from fleetflow.webhook import create_app
+    from fleetflow.webhook import create_app, store_recorder
 
-    webhook = create_app(on_push, {sync_name: secret}, branches={sync_name: branch}) if secret else None
-    app = create_api_app(context.store(), settings=context.settings(), webhook_app=webhook)
+    store = context.store()
+    recorder = store_recorder(store)
+    webhook = (
+        create_app(on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder)
+        if secret
+        else None
+    )
+    app = create_api_app(store, settings=context.settings(), webhook_app=webhook)
     host = os.environ.get("FLEETFLOW_WEBHOOK_HOST", "127.0.0.1")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    # X-Forwarded-For is read by the app only from FLEETFLOW_TRUSTED_PROXIES, never by uvicorn
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="webhook", daemon=True)
     thread.start()
     return thread

@@ -4,6 +4,7 @@ push webhook receiver (its routes included here, its lifespan chained), with one
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -13,19 +14,34 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleetflow import __version__
-from fleetflow.api.auth import ApiError, install_audit
+from fleetflow.api.auth import AUTH_WINDOW_S, ApiError, install_audit, store_unavailable
 from fleetflow.api.health import Check, Health, PrefectProbe, prefect_probe, store_check, verdict
 from fleetflow.api.launcher import DeploymentMissing, Launcher, PrefectLauncher
 from fleetflow.api.metrics import StoreCollector, metrics_registry
-from fleetflow.api.routes import Services, router
+from fleetflow.api.models import DeliveryView
+from fleetflow.api.routes import ERRORS, Services, Svc, Viewer, get_delivery, router
 from fleetflow.api.sources import NotFound, Planner, store_planner
 from fleetflow.api.tokens import TokenVerifier
-from fleetflow.errors import ComponentUnavailable, ConfigError, FleetflowError, GitError, ResourceErrors
+from fleetflow.errors import (
+    ComponentUnavailable,
+    ConfigError,
+    FleetflowError,
+    GitError,
+    ResourceErrors,
+    StoreError,
+    StoreUnavailable,
+)
+from fleetflow.limits import limit
 from fleetflow.settings import Settings, load_settings
 from fleetflow.store import StateStore
 from fleetflow.webhook import DeliveryLog
+from fleetflow.webhook.coalesce import SourceLimiter
+
+log = logging.getLogger(__name__)
+DELIVERY_PATH = "/webhook/deliveries/{delivery_id}"
 
 # Most specific first: the first matching class decides the status.
 STATUS_OF: tuple[tuple[type[FleetflowError], int, str], ...] = (
@@ -39,9 +55,35 @@ STATUS_OF: tuple[tuple[type[FleetflowError], int, str], ...] = (
 
 
 def error_response(exc: FleetflowError) -> JSONResponse:
-    """A fleetflow error as a JSON answer naming what failed and what to do."""
+    """A fleetflow error as a JSON answer naming what failed and what to do.
+
+    State DB faults are 503 without their message (it names paths and URLs): logged instead.
+    """
+    if isinstance(exc, StoreError | StoreUnavailable):
+        log.warning("state DB fault: %s", exc)
+        return store_unavailable().response()
     status, code = next(((s, c) for cls, s, c in STATUS_OF if isinstance(exc, cls)), (500, "failed"))
     return ApiError(status, code, exc.message, exc.hint).response()
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    """404, 405 and other router answers in the shared error shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    hint = "See /docs for the routes and their methods."
+    message = exc.detail if isinstance(exc.detail, str) else "request refused"
+    error = ApiError(exc.status_code, codes.get(exc.status_code, "http_error"), message, hint)
+    response = error.response()
+    for key, value in (exc.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    """Anything unforeseen: 500 in the shared shape, the details only in the log."""
+    log.error("unexpected error in the API: %s", type(exc).__name__, exc_info=exc)
+    hint = "The server log has the details; please report it."
+    return ApiError(500, "internal", "internal error", hint).response()
 
 
 async def _api_error(_: Request, exc: Exception) -> Response:
@@ -97,6 +139,7 @@ def create_api_app(
         lifespan=lifespan,
     )
     app.state.verifier = TokenVerifier(store)
+    app.state.auth_limiter = SourceLimiter(1 << 30, limit("AUTH_FAILURES"), AUTH_WINDOW_S)
     app.state.services = Services(
         store=store,
         launcher=launcher or PrefectLauncher(),
@@ -106,10 +149,18 @@ def create_api_app(
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(FleetflowError, _fleetflow_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
     install_audit(app, store)
     app.include_router(router)
     if webhook_app is not None:
-        app.router.routes.extend(r for r in webhook_app.routes if isinstance(r, APIRoute))
+        public = [r for r in webhook_app.routes if isinstance(r, APIRoute) and r.path != DELIVERY_PATH]
+        app.router.routes.extend(public)
+
+        @app.get(DELIVERY_PATH, tags=["read"], responses=ERRORS)
+        def webhook_delivery(delivery_id: str, caller: Viewer, svc: Svc) -> DeliveryView:
+            """A webhook delivery's outcome (needs a viewer token, like /api/deliveries/{id})."""
+            return get_delivery(delivery_id, caller, svc)
 
     @app.get("/healthz", tags=["ops"], response_model=Health, responses={503: {"model": Health}})
     async def healthz() -> JSONResponse:

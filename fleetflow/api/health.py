@@ -6,6 +6,7 @@ poll is recent enough; 503 otherwise. No auth, no secrets in the body.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -19,6 +20,8 @@ from fleetflow.runtime.prefect_api import AUTH_HINT, auth_headers
 from fleetflow.store import StateStore
 
 PrefectProbe = Callable[[], Awaitable[str | None]]
+
+log = logging.getLogger(__name__)
 
 
 class Check(BaseModel):
@@ -90,8 +93,10 @@ def store_check(store: StateStore) -> tuple[Check, float | None]:
     """Whether the store answers, and the last poll's age in seconds (blocking)."""
     try:
         when = last_poll(store)
-    except FleetflowError as exc:
-        return Check(ok=False, detail=str(exc)), None
+        store.get_tokens()  # what every authenticated call reads first
+    except FleetflowError as exc:  # unauthenticated callers see no paths or URLs
+        log.warning("health: state DB check failed: %s", exc)
+        return Check(ok=False, detail=f"the state DB cannot be read ({type(exc).__name__})"), None
     age = None if when is None else max(0.0, (datetime.now(UTC) - when).total_seconds())
     return Check(ok=True), age
 

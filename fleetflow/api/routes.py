@@ -25,12 +25,13 @@ from fleetflow.api.models import (
 )
 from fleetflow.api.sources import Planner, source_for_stack, stack_target, sync_source
 from fleetflow.api.tokens import Role, TokenInfo, list_tokens, revoke_token
+from fleetflow.resources.credentials import mask_credentials
 from fleetflow.store import ResourceRecord, StateStore
 from fleetflow.webhook import DeliveryLog
 
 T = TypeVar("T")
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422, 503)
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422, 429, 503)
 }
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
@@ -94,7 +95,9 @@ def list_stacks(_: Viewer, svc: Svc) -> list[StackSummary]:
 
 
 @router.get("/stack/{name}", tags=["read"])
-def get_stack(name: str, _: Viewer, svc: Svc, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> StackDetail:
+def get_stack(
+    name: str, caller: Viewer, svc: Svc, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> StackDetail:
     """One stack: its applied config and its latest deploys (newest first)."""
     record = svc.store.get_resource("stack", name)
     if record is None:
@@ -104,7 +107,8 @@ def get_stack(name: str, _: Viewer, svc: Svc, limit: Annotated[int, Query(ge=1, 
     good = svc.store.last_good_deploy(name)
     deploys = [DeployView.of(d) for d in svc.store.deploy_history(name, limit=limit)]
     base = _summary(record, DeployView.of(good) if good else None)
-    return StackDetail(**base, config=record.config, deploys=deploys)
+    config = record.config if caller.role.allows(Role.ADMIN) else mask_credentials(record.config)
+    return StackDetail(**base, config=config, deploys=deploys)
 
 
 @router.get("/servers", tags=["read"])

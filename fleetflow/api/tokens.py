@@ -1,10 +1,11 @@
-"""API tokens: ``ff_<name>_<secret>``, shown once, stored only as a salted scrypt hash.
+"""API tokens: ``ff_<name>_<secret>``, shown once, stored only as a keyed hash.
 
-The name inside the token is the lookup key, so verifying reads one record and
-hashes once; hashes are never scanned. The stored string is
-``scrypt$<n>$<r>$<p>$<salt hex>$<digest hex>$<expires unix or 0>``. A process
-remembers tokens it has verified (keyed by the stored hash, so a revoked or
-re-created token is checked afresh) to keep requests off the slow hash.
+The secret is 256 random bits, so a slow password hash buys nothing and costs an
+unauthenticated caller's worth of CPU per guess: tokens are stored as
+``hmac-sha256$<HMAC-SHA-256(server key, name NUL secret) hex>$<expires unix or 0>``
+with a random server key kept in the store, and compared in constant time. An
+unknown name is checked against a dummy hash, so it costs the same as a wrong secret.
+Older ``scrypt$...`` hashes still verify (re-create those tokens to drop the slow path).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from fleetflow.store import StateStore
 PREFIX = "ff"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,62}$")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 14, 8, 1
+HMAC_ALGO = "hmac-sha256"
+_DUMMY = f"{HMAC_ALGO}${'0' * 64}$0"
 TOUCH_EVERY = timedelta(seconds=60)
 
 
@@ -60,30 +63,45 @@ def _digest(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
 
 
-def hash_secret(secret: str, expires: datetime | None = None) -> str:
-    """The stored form of ``secret``: algorithm, parameters, per-token salt, digest, expiry."""
+def _mac(key: bytes, name: str, secret: str) -> bytes:
+    return hmac.new(key, f"{name}\0{secret}".encode(), hashlib.sha256).digest()
+
+
+def hash_secret(key: bytes, name: str, secret: str, expires: datetime | None = None) -> str:
+    """The stored form of token ``name``'s ``secret``: HMAC-SHA-256 under the server key, expiry."""
+    exp = int(expires.timestamp()) if expires else 0
+    return f"{HMAC_ALGO}${_mac(key, name, secret).hex()}${exp}"
+
+
+def hash_secret_scrypt(secret: str, expires: datetime | None = None) -> str:
+    """The legacy stored form (salted scrypt); still verified, no longer written."""
     salt = secrets.token_bytes(16)
     exp = int(expires.timestamp()) if expires else 0
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${_digest(secret, salt).hex()}${exp}"
 
 
-def _parse_hash(stored: str) -> tuple[bytes, bytes, int, tuple[int, int, int]]:
-    algo, n, r, p, salt, digest, exp = stored.split("$")
-    if algo != "scrypt":
-        raise ValueError(f"unknown token hash algorithm {algo!r}")
-    return bytes.fromhex(salt), bytes.fromhex(digest), int(exp), (int(n), int(r), int(p))
-
-
-def check_secret(secret: str, stored: str) -> bool:
-    """Whether ``secret`` matches the stored hash (constant-time compare)."""
-    salt, digest, _, (n, r, p) = _parse_hash(stored)
-    candidate = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=len(digest))
-    return hmac.compare_digest(candidate, digest)
+def check_secret(key: bytes, name: str, secret: str, stored: str) -> bool:
+    """Whether ``secret`` matches the stored hash (constant-time compare); False when unreadable."""
+    parts = stored.split("$")
+    try:
+        if parts[0] == HMAC_ALGO and len(parts) == 3:
+            return hmac.compare_digest(_mac(key, name, secret), bytes.fromhex(parts[1]))
+        if parts[0] == "scrypt" and len(parts) == 7:
+            n, r, p, salt, digest = int(parts[1]), int(parts[2]), int(parts[3]), parts[4], parts[5]
+            want = bytes.fromhex(digest)
+            got = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=n, r=r, p=p, dklen=len(want))
+            return hmac.compare_digest(got, want)
+    except ValueError:
+        return False
+    return False
 
 
 def expires_of(stored: str) -> datetime | None:
-    """When a stored token expires (None: never)."""
-    exp = _parse_hash(stored)[2]
+    """When a stored token expires (None: never, or an unreadable hash)."""
+    try:
+        exp = int(stored.rsplit("$", 1)[-1])
+    except ValueError:
+        return None
     return datetime.fromtimestamp(exp, UTC) if exp else None
 
 
@@ -110,7 +128,7 @@ def create_token(store: StateStore, name: str, role: Role | str, *, ttl: timedel
         ) from None
     secret = secrets.token_hex(32)
     expires = datetime.now(UTC) + ttl if ttl is not None else None
-    store.put_token(name, parsed.value, hash_secret(secret, expires))
+    store.put_token(name, parsed.value, hash_secret(store.token_key(), name, secret, expires))
     return f"{PREFIX}_{name}_{secret}"
 
 
@@ -134,38 +152,33 @@ def list_tokens(store: StateStore) -> list[TokenInfo]:
 
 
 class TokenVerifier:
-    """Checks presented tokens against the store; remembers verified ones per stored hash."""
+    """Checks presented tokens against the store in constant time (same work for unknown names)."""
 
-    def __init__(self, store: StateStore, *, cache_size: int = 1024) -> None:
+    def __init__(self, store: StateStore) -> None:
         self._store = store
-        self._verified: dict[tuple[str, str], bytes] = {}
+        self._key: bytes | None = None
         self._touched: dict[str, datetime] = {}
-        self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    def _server_key(self) -> bytes:
+        if self._key is None:
+            self._key = self._store.token_key()
+        return self._key
 
     def verify(self, token: str, *, now: datetime | None = None) -> tuple[str, Role] | None:
         """``(name, role)`` for a valid, unexpired token; None otherwise (blocking: call off the loop)."""
         parsed = split_token(token)
-        if parsed is None:
-            return None
-        name, secret = parsed
+        name, secret = parsed or ("", token)
+        key = self._server_key()
         record = next((t for t in self._store.get_tokens() if t.name == name), None)
-        if record is None:
+        stored = record.salted_hash if record is not None else _DUMMY
+        matches = check_secret(key, name, secret, stored)
+        if record is None or parsed is None or not matches:
             return None
         now = now or datetime.now(UTC)
         expires = expires_of(record.salted_hash)
         if expires is not None and expires <= now:
             return None
-        key, fast = (name, record.salted_hash), hashlib.sha256(token.encode()).digest()
-        with self._lock:
-            known = self._verified.get(key)
-        if known is None or not hmac.compare_digest(known, fast):
-            if not check_secret(secret, record.salted_hash):
-                return None
-            with self._lock:
-                if len(self._verified) >= self._cache_size:
-                    self._verified.pop(next(iter(self._verified)))
-                self._verified[key] = fast
         self._touch(name, now)
         return name, Role(record.role)
 
@@ -174,5 +187,7 @@ class TokenVerifier:
             last = self._touched.get(name)
             if last is not None and now - last < TOUCH_EVERY:
                 return
+            if len(self._touched) > 4096:
+                self._touched.clear()
             self._touched[name] = now
         self._store.touch_token(name)

@@ -18,10 +18,11 @@ from typing import Any
 
 import yaml
 
+from fleetflow.limits import LimitExceeded, load_compose
+
 Reader = Callable[[str], bytes | None]
 _VARIABLE = re.compile(r"\[\[([A-Za-z0-9_.\-]+)\]\]")
 _MAX_FILES = 256
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,8 @@ class _Collector:
         if raw is None:
             return
         try:
-            doc = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader (C one when built)
-        except yaml.YAMLError:
+            doc = load_compose(raw, f"compose file {path}")
+        except (yaml.YAMLError, LimitExceeded):
             doc = None
         if not isinstance(doc, Mapping):
             self.prefixes.add(as_prefix(base))  # unreadable: the whole directory counts

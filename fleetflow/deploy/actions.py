@@ -8,7 +8,6 @@ narrowed to the other services, and destroy removes only their containers.
 from __future__ import annotations
 
 import json
-import posixpath
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +17,8 @@ from fleetflow.deploy.models import Action, DeployResult, DeployStatus
 from fleetflow.deploy.output import Masker, OutputLog
 from fleetflow.deploy.state import project_services
 from fleetflow.hosts.base import HostConnection, OnLine
+from fleetflow.hosts.confine import confine_on_host
+from fleetflow.paths import confine
 
 _PROTECTED = {Action.STOP, Action.RESTART, Action.PAUSE, Action.UNPAUSE, Action.DESTROY}
 
@@ -37,8 +38,11 @@ def _args(
 
 async def _compose_files(host: HostConnection, stack: str) -> dict[str, Any]:
     """cwd, compose files and env files of the stack's last deploy (from its deploy.json)."""
-    stack_dir = posixpath.join(str(host.stacks_root), stack)
-    raw = await host.read_file(posixpath.join(stack_dir, DEPLOY_META))
+    stack_dir = confine(str(host.stacks_root), stack, purpose="stack name", local=False)
+    (meta_path,) = await confine_on_host(
+        host, stack_dir, [(f"stack {stack}: deploy record", DEPLOY_META, True)]
+    )
+    raw = await host.read_file(meta_path)
     if raw is None:
         return {"cwd": stack_dir}
     meta = json.loads(raw)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from pydantic import ValidationError
+
 from fleetflow.alerts.models import BACKUP_ALERT, BACKUP_FAILED
 from fleetflow.health.drift import Expected
 from fleetflow.resources import Server, Stack
@@ -21,8 +23,15 @@ def servers(store: StateStore, names: Collection[str] | None = None) -> list[Ser
 
 
 def stacks(store: StateStore) -> dict[str, Stack]:
-    """Applied stacks by name."""
-    return {r.name: Stack.model_validate({**r.config, "name": r.name}) for r in store.list_resources("stack")}
+    """Applied stacks by name (one stored before names and paths were checked, and now refused, is left out:
+    the next sync reports it with file and line)."""
+    out: dict[str, Stack] = {}
+    for record in store.list_resources("stack"):
+        try:
+            out[record.name] = Stack.model_validate({**record.config, "name": record.name})
+        except ValidationError:
+            continue
+    return out
 
 
 def expected(store: StateStore, applied: dict[str, Stack], hosts: Collection[str]) -> list[Expected]:

@@ -83,16 +83,30 @@ class LocalHost:
         )
 
     async def put_files(self, dest_dir: str, files: Mapping[str, bytes], *, mode: int = 0o644) -> None:
-        await asyncio.to_thread(_write_files, Path(dest_dir), files, mode)
+        try:
+            await asyncio.to_thread(_write_files, Path(dest_dir), files, mode)
+        except OSError as exc:
+            raise self._file_error("write files under", dest_dir, exc) from exc
 
     async def remove(self, path: str) -> None:
-        await asyncio.to_thread(_remove, Path(path))
+        try:
+            await asyncio.to_thread(_remove, Path(path))
+        except OSError as exc:
+            raise self._file_error("remove", path, exc) from exc
 
     async def read_file(self, path: str) -> bytes | None:
         try:
             return await asyncio.to_thread(Path(path).read_bytes)
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except OSError as exc:
+            raise self._file_error("read", path, exc) from exc
+
+    def _file_error(self, what: str, path: str, exc: OSError) -> FleetflowError:
+        return FleetflowError(
+            f"on {self._name}: cannot {what} {path}: {exc.strerror or type(exc).__name__}",
+            hint="check the stack's paths (a file where a directory is expected?) and the permissions",
+        )
 
     @contextmanager
     def docker(self) -> Iterator[docker.DockerClient]:

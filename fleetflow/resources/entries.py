@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fleetflow.errors import Location
 from fleetflow.resources.fields import StrList
+from fleetflow.resources.names import check_project, check_stack_name
 from fleetflow.resources.server import ServerConfig
 from fleetflow.resources.stack import StackConfig
 from fleetflow.resources.sync import RepoConfig, ResourceSyncConfig
@@ -60,9 +61,19 @@ class Server(Entry[ServerConfig]):
 
 
 class Stack(Entry[StackConfig]):
-    """A ``[[stack]]`` entry."""
+    """A ``[[stack]]`` entry: its name is its directory on the host, its project a compose name."""
 
     config: StackConfig = Field(default_factory=StackConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _host_directory(cls, name: str) -> str:
+        return check_stack_name(name)
+
+    @model_validator(mode="after")
+    def _compose_project(self) -> Stack:
+        check_project(self.name, self.config.project_name)
+        return self
 
     @property
     def project(self) -> str:

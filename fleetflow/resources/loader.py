@@ -19,6 +19,8 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ValidationError
 
 from fleetflow.errors import Location, ResourceError, ResourceErrors
+from fleetflow.limits import LimitExceeded, load_toml
+from fleetflow.paths import PathEscape
 from fleetflow.resources.entries import CONFIG_OF, MODEL_OF, EntryLines, Kind, Resources
 from fleetflow.resources.keyvalue import LINE_ERROR, LINE_KEY
 from fleetflow.resources.locate import scan_lines
@@ -168,12 +170,15 @@ class _Loader:
     def load_file(self, file: str) -> None:
         try:
             text = self.result.source.read_text(file)
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, PathEscape) as exc:
             self.error(f"cannot read file ({type(exc).__name__})", Location(file), "is it UTF-8 text?")
             return
         text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as Komodo's TOML reader allows
         try:
-            doc = tomllib.loads(text)
+            doc = load_toml(text, f"resource file {file}")
+        except LimitExceeded as exc:
+            self.error(str(exc), Location(file), "split the file or flatten the nesting")
+            return
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             at = _TOML_AT.search(message)

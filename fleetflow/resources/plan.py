@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from fleetflow.errors import Location, ResourceError
+from fleetflow.resources.credentials import digest_credentials, is_credential
 from fleetflow.resources.entries import KIND_ORDER, MODEL_OF, Kind, Resources, Stack, VariableEntry
 from fleetflow.resources.interpolate import MASK, Desired, digest
 from fleetflow.resources.order import deploy_rounds
@@ -68,7 +69,7 @@ class Plan:
 
 def state_of(entry: BaseModel) -> dict[str, Any]:
     """What the state DB stores for an entry: its config as written; secret values as digests."""
-    data = entry.model_dump(mode="json", exclude={"name"})
+    data: dict[str, Any] = digest_credentials(entry.model_dump(mode="json", exclude={"name"}))
     if isinstance(entry, VariableEntry) and entry.is_secret:
         data["value"] = digest(entry.value)
     return data
@@ -118,7 +119,7 @@ def _diff(kind: Kind, old: dict[str, Any], new: dict[str, Any], desired: Desired
     diffs = []
     for path in sorted(set(old) | set(new)):
         if old.get(path) != new.get(path):
-            masked = secret and path == "value"
+            masked = (secret and path == "value") or is_credential(path)
             diffs.append(
                 FieldDiff(path, _show(old.get(path), masked, desired), _show(new.get(path), masked, desired))
             )

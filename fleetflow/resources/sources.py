@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from fleetflow.errors import GitError
+from fleetflow.paths import confine, within
 
 _MAX_LINKS = 40
 
@@ -56,7 +57,7 @@ class WorkTreeSource:
         return os.path.join(self._root, path) if path else self._root
 
     def read_text(self, path: str) -> str:
-        return self._path(path).read_text(encoding="utf-8")
+        return Path(confine(self.root, path, purpose="repository file")).read_text(encoding="utf-8")
 
     def exists(self, path: str) -> bool:
         return os.path.exists(self._os(path))
@@ -68,7 +69,13 @@ class WorkTreeSource:
         base = self._path(path)
         if base.is_file():
             return [path]
-        files = (p for p in base.rglob("*") if p.is_file() and ".git" not in p.relative_to(self.root).parts)
+        files = (
+            p
+            for p in base.rglob("*")
+            if p.is_file()
+            and ".git" not in p.relative_to(self.root).parts
+            and within(str(self.root), os.path.realpath(p))
+        )
         return sorted(p.relative_to(self.root).as_posix() for p in files)
 
     def resolve(self, path: str) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fleetflow.paths import lexical
 from fleetflow.resources.fields import EnvMap, StrList
 
 DEFAULT_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -112,6 +114,11 @@ class StackConfig(BaseModel):
             return [{"path": v} if isinstance(v, str) else v for v in value]
         return value
 
+    @model_validator(mode="after")
+    def _paths_inside_repo(self) -> StackConfig:
+        check_repo_paths(self)
+        return self
+
     @property
     def compose_candidates(self) -> tuple[str, ...]:
         """Compose files relative to the run directory: the given ones, else the default names."""
@@ -121,3 +128,28 @@ class StackConfig(BaseModel):
     def uses_repo_files(self) -> bool:
         """False when the compose file is inline or already on the host."""
         return not (self.files_on_host or self.file_contents)
+
+
+def repo_paths(cfg: StackConfig) -> list[tuple[str, str, str]]:
+    """(field, value, path relative to the repo root) of the env, config and hook paths of a stack.
+
+    ``run_directory`` and ``file_paths`` are checked by :mod:`fleetflow.resources.validate`
+    (which follows the repository's symlinks); a run directory that leaves is left to it.
+    """
+    run_dir = lexical(cfg.run_directory.strip("/")) or ""
+    hooks = (("pre_deploy.path", cfg.pre_deploy.path), ("post_deploy.path", cfg.post_deploy.path))
+    items = [("env_file_path", cfg.env_file_path)]
+    items += [("additional_env_files", e.path) for e in cfg.additional_env_files]
+    items += [("config_files", c.path) for c in cfg.config_files]
+    items += list(hooks)
+    return [(name, value, posixpath.join(run_dir, value) if value else run_dir) for name, value in items]
+
+
+def check_repo_paths(cfg: StackConfig) -> None:
+    """ValueError naming the field and value of the first path that leaves the repository."""
+    for name, value, path in repo_paths(cfg):
+        if lexical(path) is None:
+            raise ValueError(
+                f"{name} = {value!r} leaves the repository (absolute, `~` or `..` out of it); "
+                "use a path relative to run_directory that stays inside the repository"
+            )

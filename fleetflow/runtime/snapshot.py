@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fleetflow.errors import ConfigError
 from fleetflow.git import CachedRepo, RepoCache, redact_url
+from fleetflow.paths import confine
 from fleetflow.resources.sources import FileSource, GitTreeSource, WorkTreeSource
 
 WORKTREE_PREFIX = "worktree-"
@@ -44,7 +45,7 @@ class RepoSnapshot:
         if self.cached is not None:
             return self.cached.read_file(self.commit, path)
         assert self.root is not None
-        return (self.root / path).read_bytes()
+        return Path(confine(self.root, path, purpose=f"repository file of {self.display}")).read_bytes()
 
 
 def is_worktree(repo: str) -> bool:

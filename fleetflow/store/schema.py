@@ -9,6 +9,7 @@ to ``from_version + 1``); a newer one raises :class:`SchemaTooNewError`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -109,6 +110,13 @@ def ensure_indexes(backend: Backend, health_retention: timedelta) -> bool:
     for name, keys, options in INDEXES:
         coll = backend.collection(name)
         backend.run(f"creating an index on {name}", partial(coll.create_index, keys, **options))
+    with suppress(StoreError):  # not supported (FerretDB v1): the store purges them itself
+        backend.run(
+            "creating the failed-auth audit TTL index",
+            lambda: backend.collection("audit").create_index(
+                [("expires_at", 1)], expireAfterSeconds=0, name="audit_expiry_ttl"
+            ),
+        )
     ttl = int(health_retention.total_seconds())
     try:
         backend.run(

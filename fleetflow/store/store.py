@@ -18,6 +18,7 @@ from fleetflow.store.deploys import DeploysMixin
 from fleetflow.store.leases import LeasesMixin
 from fleetflow.store.models import BackendKind
 from fleetflow.store.ops import OpsMixin
+from fleetflow.store.private import make_private, private_files
 from fleetflow.store.resources import ResourcesMixin
 from fleetflow.store.runs import RunsMixin
 from fleetflow.store.schema import ensure_indexes, ensure_schema
@@ -93,9 +94,16 @@ def open_store(
             from fleetflow.settings import load_settings
 
             embedded_path = load_settings().embedded_store_path
-        backend = connect_embedded(embedded_path, database, attempts=attempts)
-    else:
-        backend = connect_mongo(url, database, timeout_s=timeout_s, attempts=attempts)
+        with private_files():  # collections are created here: 0600 files in 0700 folders
+            backend = connect_embedded(embedded_path, database, attempts=attempts)
+            try:
+                return StateStore(backend, health_retention=health_retention)
+            except BaseException:
+                backend.close()
+                raise
+            finally:
+                make_private(embedded_path)
+    backend = connect_mongo(url, database, timeout_s=timeout_s, attempts=attempts)
     try:
         return StateStore(backend, health_retention=health_retention)
     except BaseException:

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr
 
+from fleetflow.clients import client_address, trusted_proxies
 from fleetflow.errors import ConfigError
 from fleetflow.webhook.coalesce import Coalescer, Handler, SourceLimiter
 from fleetflow.webhook.deliveries import Delivery, DeliveryLog, DeliveryStatus, Recorder, new_delivery_id
@@ -58,6 +59,7 @@ def create_app(
     log = DeliveryLog(cfg.delivery_capacity, recorder)
     limiter = SourceLimiter(cfg.max_requests_per_window, cfg.max_failures_per_window, cfg.window_seconds)
     coalescer = Coalescer(handler, log, cfg.debounce_seconds, cfg.max_delay_seconds)
+    proxies = trusted_proxies()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -69,7 +71,7 @@ def create_app(
 
     @app.post("/webhook/{provider}/{name}")
     async def receive(provider: str, name: str, request: Request) -> JSONResponse:
-        source = request.client.host if request.client else "unknown"
+        source = client_address(request.client.host if request.client else None, request.headers, proxies)
 
         def answer(
             status: DeliveryStatus, http: int, reason: str = "", push: Push | None = None

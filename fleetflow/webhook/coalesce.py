@@ -97,6 +97,9 @@ class Coalescer:
         await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
 
+_MAX_SOURCES = 10_000
+
+
 class SourceLimiter:
     """Per source address: at most ``max_requests`` and ``max_failures`` in a sliding ``window``."""
 
@@ -110,11 +113,17 @@ class SourceLimiter:
             times.popleft()
         return times
 
+    def failing(self, source: str) -> str | None:
+        """Why ``source`` is refused for its recent failures, or None (requests are not counted)."""
+        if len(self._trim(self._failures[source], time.monotonic())) >= self._max_failures:
+            return f"too many failed requests from {source}; retry after {self._window:.0f} s"
+        return None
+
     def allow(self, source: str) -> str | None:
         """None when ``source`` may proceed (and counts the request), else why it may not."""
         now = time.monotonic()
-        if len(self._trim(self._failures[source], now)) >= self._max_failures:
-            return f"too many failed requests from {source}; retry after {self._window:.0f} s"
+        if (why := self.failing(source)) is not None:
+            return why
         requests = self._trim(self._requests[source], now)
         if len(requests) >= self._max_requests:
             return f"more than {self._max_requests} requests from {source} in {self._window:.0f} s"
@@ -124,3 +133,12 @@ class SourceLimiter:
     def failed(self, source: str) -> None:
         """Count a rejected request against ``source``."""
         self._failures[source].append(time.monotonic())
+        if len(self._failures) > _MAX_SOURCES or len(self._requests) > _MAX_SOURCES:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Forget sources with nothing in the window (memory stays bounded under a spread flood)."""
+        now = time.monotonic()
+        for table in (self._failures, self._requests):
+            for source in [s for s, times in table.items() if not self._trim(times, now)]:
+                del table[source]

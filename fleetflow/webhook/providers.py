@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from fleetflow.limits import LimitExceeded, load_json
 
 ZERO_SHA = "0" * 40
 
@@ -111,7 +112,9 @@ def parse(provider: Provider, headers: Mapping[str, str], body: bytes) -> Push:
     if event != spec.push_event:
         return Push(provider, event, delivery)
     try:
-        payload: Any = json.loads(body)
+        payload: Any = load_json(body, "push payload")
+    except LimitExceeded as exc:
+        raise Rejected(413 if exc.size else 400, str(exc)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected(400, "push payload is not JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("ref"), str):

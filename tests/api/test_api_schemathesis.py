@@ -70,7 +70,8 @@ def _schemathesis(base: str, workdir: Path, token: str, *selection: str) -> int:
     return int(tested.group(1))
 
 
-def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
+def test_schemathesis_finds_no_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLEETFLOW_LIMIT_AUTH_FAILURES", "1000000")  # its wrong-token probes are no attack
     env = build(tmp_path)
     token = env.tokens[Role.ADMIN]
     operations = sum(len(ops) for ops in env.app.openapi()["paths"].values())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fleetflow.api import Role, TokenVerifier, create_token, list_tokens, revoke_token
-from fleetflow.api.tokens import check_secret, hash_secret, split_token
+from fleetflow.api.tokens import check_secret, hash_secret, hash_secret_scrypt, split_token
 from fleetflow.errors import ConfigError
 from fleetflow.store import StateStore, open_store
 
@@ -28,24 +28,33 @@ def test_token_is_shown_once_and_stored_only_as_salted_hash(store: StateStore) -
     assert not store.contains_text(token)
     [record] = store.get_tokens()
     assert record.role == "operator"
-    assert record.salted_hash.startswith("scrypt$")
+    assert record.salted_hash.startswith("hmac-sha256$")
     again = create_token(store, "ci2", "operator")
     assert again.split("_")[2] != secret
 
 
-def test_same_secret_hashes_differently_per_salt() -> None:
-    first, second = hash_secret("s3cret"), hash_secret("s3cret")
+def test_hashes_are_keyed_per_server_and_bound_to_the_name() -> None:
+    first, second = hash_secret(b"k1", "ci", "s3cret"), hash_secret(b"k2", "ci", "s3cret")
     assert first != second
-    assert check_secret("s3cret", first)
-    assert check_secret("s3cret", second)
-    assert not check_secret("s3creT", first)
+    assert check_secret(b"k1", "ci", "s3cret", first)
+    assert check_secret(b"k2", "ci", "s3cret", second)
+    assert not check_secret(b"k1", "ci", "s3creT", first)
+    assert not check_secret(b"k2", "ci", "s3cret", first)
+    assert not check_secret(b"k1", "cd", "s3cret", first)
+    assert not check_secret(b"k1", "ci", "s3cret", "garbage")
+
+
+def test_legacy_scrypt_hashes_still_verify() -> None:
+    legacy = hash_secret_scrypt("s3cret")
+    assert check_secret(b"k", "ci", "s3cret", legacy)
+    assert not check_secret(b"k", "ci", "s3creT", legacy)
 
 
 def test_verify_accepts_the_token_and_rejects_everything_else(store: StateStore) -> None:
     token = create_token(store, "ci", Role.ADMIN)
     verifier = TokenVerifier(store)
     assert verifier.verify(token) == ("ci", Role.ADMIN)
-    assert verifier.verify(token) == ("ci", Role.ADMIN)  # cached path
+    assert verifier.verify(token) == ("ci", Role.ADMIN)
     name, secret = token.split("_")[1:]
     assert verifier.verify(f"ff_{name}_{'0' * len(secret)}") is None
     assert verifier.verify(f"ff_other_{secret}") is None

@@ -1,6 +1,6 @@
 """Deploy one stack on one host: the sequence, the result, and the rollback on failure.
 
-pre_deploy -> compose config -> pull (auto_pull) -> down (destroy_before_deploy or
+pre_deploy -> compose config -> build (run_build) -> pull (auto_pull) -> down (destroy_before_deploy or
 project renamed) -> up -d --remove-orphans -> wait running/healthy -> post_deploy.
 A failure before ``up`` leaves the running containers untouched (and puts the last
 good files back); a failure from ``up`` on redeploys the last good files.
@@ -24,6 +24,7 @@ from fleetflow.deploy.fingerprint import (
 from fleetflow.deploy.history import DeployHistory
 from fleetflow.deploy.models import DeployResult, DeploySpec, DeployStatus
 from fleetflow.deploy.output import Masker, OutputLog
+from fleetflow.deploy.service_inputs import service_input_hashes
 from fleetflow.deploy.state import project_services, wait_ready
 from fleetflow.deploy.steps import (
     StackCompose,
@@ -36,7 +37,7 @@ from fleetflow.deploy.steps import (
 from fleetflow.errors import FleetflowError
 from fleetflow.hosts.base import HostConnection, OnLine
 
-_BEFORE_UP = ("materialize", "pre_deploy", "config", "pull", "down")
+_BEFORE_UP = ("materialize", "pre_deploy", "config", "build", "pull", "down")
 
 
 class _Timer:
@@ -68,7 +69,7 @@ async def deploy(
     log = OutputLog(Masker(s.get_secret_value() for s in spec.secret_values), on_line)
     layout = mat.layout_for(spec, host.stacks_root)
     project = spec.project_name
-    compose = StackCompose(host, layout, project, log)
+    compose = StackCompose(host, layout, project, log, spec)
     last = history.last_good(spec.stack)
     timer = _Timer()
     started = time.monotonic()
@@ -81,6 +82,9 @@ async def deploy(
             await run_hook(host, spec, layout, spec.pre_deploy, log)
         with timer.stage("config"):
             model = await compose.config(timeout=spec.timeout_s)
+        if spec.run_build:
+            with timer.stage("build"):
+                await compose(["build", *spec.build_extra_args], timeout=spec.timeout_s, with_override=False)
         if spec.auto_pull:
             present = await image_ids(host, list(service_images(model).values()))
             to_pull = services_to_pull(model, present)
@@ -90,7 +94,8 @@ async def deploy(
                     await compose(pull, timeout=spec.timeout_s, with_override=False)
         expected = expected_services(model, spec.ignore_services)
         images = await image_ids(host, list(service_images(model).values()))
-        per_service = service_fingerprints(model, images)
+        file_inputs = service_input_hashes(model, spec.files, layout.stack_dir, layout.cwd)
+        per_service = service_fingerprints(model, images, file_inputs)
         fields |= {
             "fingerprint": compute_fingerprint(spec, model, images),
             "images": images,
@@ -106,7 +111,7 @@ async def deploy(
             "files": [*layout.compose_files, posixpath.join(layout.stack_dir, mat.OVERRIDE)],
             "env_files": layout.env_files,
         }
-        await mat.write_meta(host, layout, labels_override(spec, per_service, current), meta)
+        await mat.write_meta(host, layout, labels_override(spec, per_service, current, file_inputs), meta)
         old_project = last.project if last else project
         if spec.destroy_before_deploy or old_project != project:
             with timer.stage("down"):
@@ -188,7 +193,7 @@ async def _recover(
                     timeout=spec.timeout_s, on_line=log.line,
                 )  # fmt: skip
             extra = [str(a) for a in meta.get("extra_args") or []]
-            compose = StackCompose(host, layout, old_project, log)
+            compose = StackCompose(host, layout, old_project, log, spec)
             await compose(["up", "-d", "--remove-orphans", *extra], timeout=spec.timeout_s)
             expected = [str(s) for s in meta.get("expected") or []]
             states = await wait_ready(

@@ -128,6 +128,10 @@ def deploy_spec(
         extra_args=tuple(cfg.extra_args),
         ignore_services=tuple(cfg.ignore_services),
         reclone=cfg.reclone,
+        compose_cmd_wrapper=cfg.compose_cmd_wrapper,
+        compose_cmd_wrapper_include=tuple(cfg.compose_cmd_wrapper_include),
+        run_build=cfg.run_build,
+        build_extra_args=tuple(cfg.build_extra_args),
         timeout_s=timeout_s,
         secret_values=secrets,
     )

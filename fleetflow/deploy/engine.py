@@ -29,6 +29,7 @@ from fleetflow.deploy.state import project_services, wait_ready
 from fleetflow.deploy.steps import (
     StackCompose,
     StepFailed,
+    check_wrapper,
     expected_services,
     image_ids,
     labels_override,
@@ -77,6 +78,7 @@ async def deploy(
     log.step(f"deploy {spec.stack} @ {spec.commit[:12]} on {host.name}: {reason}")
     try:
         with timer.stage("materialize"):
+            check_wrapper(spec)
             await mat.materialize(host, spec, layout)
         with timer.stage("pre_deploy"):
             await run_hook(host, spec, layout, spec.pre_deploy, log)

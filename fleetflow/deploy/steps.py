@@ -16,7 +16,7 @@ from fleetflow.deploy.models import DeploySpec, Hook, ServiceState
 from fleetflow.deploy.output import OutputLog
 from fleetflow.deploy.service_inputs import INPUTS_LABEL
 from fleetflow.deploy.state import COMMIT_LABEL, FINGERPRINT_LABEL, STACK_LABEL
-from fleetflow.deploy.wrapper import wrap
+from fleetflow.deploy.wrapper import check, wrap
 from fleetflow.errors import ComponentUnavailable, DeployFailed
 from fleetflow.hosts.base import HostConnection, OnLine, RunResult, compose_argv
 
@@ -96,6 +96,14 @@ class StackCompose:
         self.log.step("docker compose config: ok")
         model: dict[str, Any] = json.loads(result.stdout)
         return model
+
+
+def check_wrapper(spec: DeploySpec) -> None:
+    """Refuse a ``compose_cmd_wrapper`` without ``[[COMPOSE_COMMAND]]`` before anything runs."""
+    try:
+        check(spec.compose_cmd_wrapper)
+    except ValueError as exc:
+        raise DeployFailed(f"stack {spec.stack}: {exc}", hint=WRAPPER_HINT) from exc
 
 
 async def run_hook(

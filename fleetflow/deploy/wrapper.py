@@ -41,6 +41,15 @@ def wrapper_include(wrapper: str, include: Sequence[str]) -> tuple[str, ...]:
     return tuple(include)
 
 
+def check(wrapper: str) -> None:
+    """Raise ``ValueError`` when a wrapper is set without ``[[COMPOSE_COMMAND]]``."""
+    command = parse_multiline_command(wrapper)
+    if command and PLACEHOLDER not in command:
+        raise ValueError(
+            f"compose_cmd_wrapper does not contain {PLACEHOLDER}: the compose command has nowhere to go"
+        )
+
+
 def wrap(wrapper: str, include: Sequence[str], argv: Sequence[str], subcommand: str) -> str | None:
     """The shell command running ``argv`` through ``wrapper``; None when ``subcommand`` is not wrapped.
 
@@ -49,8 +58,5 @@ def wrap(wrapper: str, include: Sequence[str], argv: Sequence[str], subcommand: 
     command = parse_multiline_command(wrapper)
     if not command or subcommand not in wrapper_include(wrapper, include):
         return None
-    if PLACEHOLDER not in command:
-        raise ValueError(
-            f"compose_cmd_wrapper does not contain {PLACEHOLDER}: the compose command has nowhere to go"
-        )
+    check(wrapper)
     return command.replace(PLACEHOLDER, shlex.join(argv))

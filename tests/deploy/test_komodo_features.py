@@ -19,6 +19,7 @@ from tests.deploy.conftest import SpecFactory, compose_yaml, container_env, cont
 pytestmark = pytest.mark.docker
 
 SECRET = "hunter2-from-age-7f3a"
+WRAPPER = "# decrypt, then run compose\nsh ./with-secrets.sh secrets.env.age '[[COMPOSE_COMMAND]]'"
 # An age-shaped stand-in for `sops exec-env FILE CMD`: decrypt FILE, export its KEY=VALUE lines, run CMD.
 WITH_SECRETS = b"""#!/bin/sh
 set -eu
@@ -67,7 +68,7 @@ async def test_compose_cmd_wrapper_decrypts_an_age_env_file_into_the_container(
         _wrapped_files(testbed_image, recipient),
         run_directory="app",
         environment={"AGE_KEY_FILE": str(key)},
-        compose_cmd_wrapper="# decrypt, then run compose\nsh ./with-secrets.sh secrets.env.age '[[COMPOSE_COMMAND]]'",
+        compose_cmd_wrapper=WRAPPER,
         compose_cmd_wrapper_include=("config", "up"),
     )
     result = await deploy(host, spec, history, on_line=lines.append)
@@ -118,7 +119,7 @@ def _build_files(base: str, image: str, message: str) -> dict[str, bytes]:
 
 
 def _read(host: LocalHost, project: str, path: str) -> str:
-    ((service, cid),) = container_ids(host, project).items()
+    ((_service, cid),) = container_ids(host, project).items()
     with host.docker() as client:
         code, out = client.containers.get(cid).exec_run(["cat", path])
     assert code == 0, out

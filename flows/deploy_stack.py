@@ -22,7 +22,7 @@ from fleetflow.runtime.report import deploy_markdown
 from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import Severity
 from tasks.deploy import deploy_on_host
-from tasks.resources import load_desired, open_repo
+from tasks.resources import load_desired, open_repo, secret_resolver
 
 
 def _run_name() -> str:
@@ -57,7 +57,9 @@ async def deploy_stack(
         )
     entry = desired.stacks[stack]
     server_entry = desired.resources.servers[entry.config.server]
-    spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
+    spec = deploy_spec(
+        stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds, secrets=secret_resolver()
+    )
     host = connect_server(server_entry, settings)
     apply = force or entry.config.auto_update
     store = context.store()

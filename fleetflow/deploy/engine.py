@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from typing import Any
 
 from fleetflow.deploy import materialize as mat
@@ -24,6 +24,7 @@ from fleetflow.deploy.fingerprint import (
 from fleetflow.deploy.history import DeployHistory
 from fleetflow.deploy.models import DeployResult, DeploySpec, DeployStatus
 from fleetflow.deploy.output import Masker, OutputLog
+from fleetflow.deploy.registry_auth import registry_env
 from fleetflow.deploy.service_inputs import service_input_hashes
 from fleetflow.deploy.state import project_services, wait_ready
 from fleetflow.deploy.steps import (
@@ -38,7 +39,7 @@ from fleetflow.deploy.steps import (
 from fleetflow.errors import FleetflowError
 from fleetflow.hosts.base import HostConnection, OnLine
 
-_BEFORE_UP = ("materialize", "pre_deploy", "config", "build", "pull", "down")
+_BEFORE_UP = ("materialize", "pre_deploy", "config", "build", "registry", "pull", "down")
 
 
 class _Timer:
@@ -76,6 +77,7 @@ async def deploy(
     started = time.monotonic()
     fields: dict[str, Any] = {"inputs_digest": inputs_digest(spec)}
     log.step(f"deploy {spec.stack} @ {spec.commit[:12]} on {host.name}: {reason}")
+    auth = AsyncExitStack()
     try:
         with timer.stage("materialize"):
             check_wrapper(spec)
@@ -87,13 +89,15 @@ async def deploy(
         if spec.run_build:
             with timer.stage("build"):
                 await compose(["build", *spec.build_extra_args], timeout=spec.timeout_s, with_override=False)
+        with timer.stage("registry"):
+            auth_env = await auth.enter_async_context(registry_env(host, spec))
         if spec.auto_pull:
             present = await image_ids(host, list(service_images(model).values()))
             to_pull = services_to_pull(model, present)
             if to_pull:
                 with timer.stage("pull"):
                     pull = ["pull", "--ignore-pull-failures", *to_pull]
-                    await compose(pull, timeout=spec.timeout_s, with_override=False)
+                    await compose(pull, timeout=spec.timeout_s, with_override=False, env=auth_env)
         expected = expected_services(model, spec.ignore_services)
         images = await image_ids(host, list(service_images(model).values()))
         file_inputs = service_input_hashes(model, spec.files, layout.stack_dir, layout.cwd)
@@ -123,7 +127,8 @@ async def deploy(
                 )  # fmt: skip
         with timer.stage("up"):
             up = ["up", "-d", "--remove-orphans", *spec.extra_args]
-            await compose(up, timeout=spec.timeout_s)
+            await compose(up, timeout=spec.timeout_s, env=auth_env)
+        await auth.aclose()
         with timer.stage("wait"):
             remaining = max(1.0, spec.timeout_s - (time.monotonic() - started))
             states = await wait_ready(host, project, expected, timeout=remaining, settle=spec.settle_s)
@@ -139,6 +144,8 @@ async def deploy(
             why += f"; rolled back to {rolled_to[:12]}"
         elif exc.stage in _BEFORE_UP:
             why += "; running containers left untouched"
+    finally:
+        await auth.aclose()
     result = DeployResult(
         host=host.name, stack=spec.stack, project=project, status=status, reason=why, commit=spec.commit,
         services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,

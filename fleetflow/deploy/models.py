@@ -52,9 +52,10 @@ class DeploySpec(BaseModel):
     compose_cmd_wrapper_include: tuple[str, ...] = Field(default=(), description="Wrapped subcommands.")
     run_build: bool = Field(default=False, description="`compose build` before `up`.")
     build_extra_args: tuple[str, ...] = Field(default=(), description="Appended to `compose build`.")
-    registry_provider: str = Field(default="", description="Registry host to authenticate pulls to.")
-    registry_auth: SecretStr | None = Field(
-        default=None, repr=False, description="base64 user:password for registry_provider (per pull)."
+    registry_provider: str = Field(default="", description="Registry host pulls authenticate to.")
+    registry_account: str = Field(default="", description="User name at registry_provider.")
+    registry_token: SecretStr | None = Field(
+        default=None, repr=False, description="Password/token of registry_account (from outside git)."
     )
     timeout_s: float = Field(default=180, gt=0, description="Bound for up + running/healthy wait.")
     settle_s: float = Field(default=1.0, ge=0, description="Services must stay up this long after start.")

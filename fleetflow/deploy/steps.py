@@ -51,13 +51,19 @@ class StackCompose:
         self.host, self.layout, self.project, self.log, self.spec = host, layout, project, log, spec
 
     async def __call__(
-        self, args: Sequence[str], *, timeout: float, with_override: bool = True, check: bool = True
+        self,
+        args: Sequence[str],
+        *,
+        timeout: float,
+        with_override: bool = True,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
     ) -> RunResult:
         files = list(self.layout.compose_files)
         if with_override:
             files.append(posixpath.join(self.layout.stack_dir, OVERRIDE))
         self.log.step(f"docker compose {' '.join(args)}")
-        return await self._run(args, files, timeout=timeout, on_line=self.log.line, check=check)
+        return await self._run(args, files, timeout=timeout, on_line=self.log.line, check=check, env=env)
 
     async def _run(
         self,
@@ -67,9 +73,11 @@ class StackCompose:
         timeout: float,
         on_line: OnLine | None,
         check: bool = True,
+        env: Mapping[str, str] | None = None,
     ) -> RunResult:
         env_files = self.layout.env_files
         spec = self.spec
+        extra_env = dict(env or {})
         if spec is not None and spec.compose_cmd_wrapper:
             argv = compose_argv(self.project, args, files=files, env_files=env_files)
             try:
@@ -80,9 +88,14 @@ class StackCompose:
                 if on_line is not None:
                     self.log.step(f"through compose_cmd_wrapper: {args[0]}")
                 return await self.host.run(
-                    ["sh", "-c", command], env=dict(spec.environment), cwd=self.layout.cwd,
+                    ["sh", "-c", command], env=dict(spec.environment) | extra_env, cwd=self.layout.cwd,
                     timeout=timeout, on_line=on_line, check=check,
                 )  # fmt: skip
+        if extra_env:
+            return await self.host.run(
+                compose_argv(self.project, args, files=files, env_files=env_files), env=extra_env,
+                cwd=self.layout.cwd, timeout=timeout, on_line=on_line, check=check,
+            )  # fmt: skip
         return await self.host.compose(
             self.project, args, cwd=self.layout.cwd, files=files, env_files=env_files,
             timeout=timeout, on_line=on_line, check=check,

@@ -17,6 +17,7 @@ from fleetflow.resources.entries import Kind, Resources, Stack
 from fleetflow.resources.interpolate import REF, references
 from fleetflow.resources.loader import LoadResult, Notice, did_you_mean, sentence
 from fleetflow.resources.order import find_cycles
+from fleetflow.resources.refusals import refused_stack_fields
 from fleetflow.resources.secrets import SecretResolver
 from fleetflow.resources.sources import FileSource, normalize
 
@@ -80,6 +81,8 @@ class _Checks:
                     "set a distinct project_name",
                 )
             projects.setdefault(key, name)
+            for refusal in refused_stack_fields(name, stack.config, self.sync_repos, self.known_repos):
+                self.error(Kind.STACK, name, refusal.field, refusal.message, refusal.hint)
             if self.reads_repo(stack):
                 self.stack_files(name, stack)
             self.stack_secrets(name, stack)

@@ -154,3 +154,64 @@ async def test_run_build_rebuilds_the_image_when_its_context_changes(
     third = await deploy_if_changed(host, stale, history)
     assert third.status is DeployStatus.GOOD, third.reason
     assert _read(host, project, "/msg.txt") == "two"
+
+
+def _two(image: str, greeting: str) -> dict[str, bytes]:
+    web = f"environment:\n  GREETING: {greeting}"
+    return {"app/compose.yaml": compose_yaml(image, {"web": web, "worker": ""})}
+
+
+async def test_destroy_before_deploy_recreates_every_service(
+    host: LocalHost, history, make_spec: SpecFactory, project: str, testbed_image: str
+) -> None:
+    assert (await deploy(host, make_spec(_two(testbed_image, "a"), run_directory="app"), history)).status is (
+        DeployStatus.GOOD
+    )
+    first = container_ids(host, project)
+    plain = make_spec(_two(testbed_image, "b"), commit="c2", run_directory="app")
+    assert (await deploy_if_changed(host, plain, history)).status is DeployStatus.GOOD
+    second = container_ids(host, project)
+    assert second["worker"] == first["worker"]
+    assert second["web"] != first["web"]
+    destroy = make_spec(
+        _two(testbed_image, "c"), commit="c3", run_directory="app", destroy_before_deploy=True
+    )
+    result = await deploy_if_changed(host, destroy, history)
+    assert result.status is DeployStatus.GOOD, result.reason
+    assert "down" in result.durations
+    third = container_ids(host, project)
+    assert third["worker"] != second["worker"]
+    assert third["web"] != second["web"]
+
+
+async def test_extra_args_reach_compose_up(
+    host: LocalHost, history, make_spec: SpecFactory, project: str, testbed_image: str
+) -> None:
+    spec = make_spec(_two(testbed_image, "a"), run_directory="app")
+    assert (await deploy(host, spec, history)).status is DeployStatus.GOOD
+    before = container_ids(host, project)
+    forced = make_spec(
+        _two(testbed_image, "a"), commit="c2", run_directory="app", extra_args=("--force-recreate",)
+    )
+    lines: list[str] = []
+    result = await deploy_if_changed(host, forced, history, on_line=lines.append)
+    assert result.status is DeployStatus.GOOD, result.reason
+    assert any("up -d --remove-orphans --force-recreate" in line for line in lines)
+    after = container_ids(host, project)
+    assert all(after[s] != before[s] for s in before), "--force-recreate recreates unchanged services"
+
+
+async def test_ignore_services_are_neither_waited_for_nor_drift(
+    host: LocalHost, history, make_spec: SpecFactory, project: str, testbed_image: str
+) -> None:
+    files = {
+        "app/compose.yaml": compose_yaml(testbed_image, {"web": "", "once": "command: [sh, -c, 'exit 3']"})
+    }
+    failing = await deploy(host, make_spec(files, run_directory="app", timeout_s=20), history)
+    assert failing.status is DeployStatus.FAILED, "a service that exits must fail the deploy unless ignored"
+    spec = make_spec(files, commit="c2", run_directory="app", ignore_services=("once",))
+    result = await deploy(host, spec, history)
+    assert result.status is DeployStatus.GOOD, result.reason
+    assert set(result.service_fingerprints) == {"web"}
+    again = await deploy_if_changed(host, spec.model_copy(update={"commit": "c3"}), history)
+    assert again.status is DeployStatus.SKIPPED, again.reason

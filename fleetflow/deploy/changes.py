@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from fleetflow.deploy.engine import deploy
 from fleetflow.deploy.fingerprint import inputs_digest
 from fleetflow.deploy.history import DeployHistory
+from fleetflow.deploy.host_files import with_host_files
 from fleetflow.deploy.models import DeployResult, DeploySpec, DeployStatus, ServiceState
 from fleetflow.deploy.state import problem, project_services
 from fleetflow.deploy.steps import image_ids
+from fleetflow.errors import FleetflowError
 from fleetflow.hosts.base import HostConnection, OnLine
 
 
@@ -66,6 +68,11 @@ async def deploy_if_changed(
 ) -> DeployResult:
     """Deploy ``spec`` unless its fingerprint matches the last good deploy and containers are as expected."""
     last = history.last_good(spec.stack)
+    if spec.files_on_host and not spec.files:
+        try:
+            spec = await with_host_files(host, spec)
+        except FleetflowError:
+            return await deploy(host, spec, history, on_line=on_line, reason="files on host")
     reason = await why_deploy(host, spec, last)
     if reason or last is None:
         return await deploy(host, spec, history, on_line=on_line, reason=reason)

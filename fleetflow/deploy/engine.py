@@ -22,6 +22,7 @@ from fleetflow.deploy.fingerprint import (
     service_images,
 )
 from fleetflow.deploy.history import DeployHistory
+from fleetflow.deploy.host_files import with_host_files
 from fleetflow.deploy.models import DeployResult, DeploySpec, DeployStatus
 from fleetflow.deploy.output import Masker, OutputLog
 from fleetflow.deploy.registry_auth import registry_env
@@ -69,6 +70,11 @@ async def deploy(
 ) -> DeployResult:
     """Deploy ``spec`` on ``host`` and record the result (good, failed or rolled_back) in ``history``."""
     log = OutputLog(Masker(s.get_secret_value() for s in spec.secret_values), on_line)
+    if spec.files_on_host and not spec.files:
+        try:
+            spec = await with_host_files(host, spec)
+        except FleetflowError as exc:
+            return _refused(host, spec, history, log.mask(str(exc)))
     layout = mat.layout_for(spec, host.stacks_root)
     project = spec.project_name
     compose = StackCompose(host, layout, project, log, spec)
@@ -100,7 +106,7 @@ async def deploy(
                     await compose(pull, timeout=spec.timeout_s, with_override=False, env=auth_env)
         expected = expected_services(model, spec.ignore_services)
         images = await image_ids(host, list(service_images(model).values()))
-        file_inputs = service_input_hashes(model, spec.files, layout.stack_dir, layout.cwd)
+        file_inputs = service_input_hashes(model, spec.files, layout.files_root, layout.cwd)
         per_service = service_fingerprints(model, images, file_inputs)
         fields |= {
             "fingerprint": compute_fingerprint(spec, model, images),
@@ -150,6 +156,16 @@ async def deploy(
         host=host.name, stack=spec.stack, project=project, status=status, reason=why, commit=spec.commit,
         services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,
         output_tail=log.tail, output_lines=log.count, **fields,
+    )  # fmt: skip
+    history.record(result)
+    return result
+
+
+def _refused(host: HostConnection, spec: DeploySpec, history: DeployHistory, why: str) -> DeployResult:
+    """A deploy that could not start (its files are not readable): failed, nothing touched."""
+    result = DeployResult(
+        host=host.name, stack=spec.stack, project=spec.project_name, status=DeployStatus.FAILED,
+        reason=f"{why}; running containers left untouched", commit=spec.commit,
     )  # fmt: skip
     history.record(result)
     return result

@@ -56,6 +56,7 @@ def _optional(spec: DeploySpec) -> dict[str, object]:
         "run_build": spec.run_build,
         "build_extra_args": list(spec.build_extra_args),
         "registry": spec.registry_provider,
+        "files_on_host": spec.files_on_host,
     }
     return {key: value for key, value in fields.items() if value}
 

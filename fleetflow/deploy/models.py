@@ -48,6 +48,9 @@ class DeploySpec(BaseModel):
     extra_args: tuple[str, ...] = Field(default=(), description="Appended to `compose up`.")
     ignore_services: tuple[str, ...] = Field(default=(), description="Not waited for / checked.")
     reclone: bool = Field(default=False, description="Wipe the stack dir before writing files.")
+    files_on_host: bool = Field(
+        default=False, description="Compose files live on the host at run_directory (read, never written)."
+    )
     compose_cmd_wrapper: str = Field(default="", description="Shell wrapper with [[COMPOSE_COMMAND]].")
     compose_cmd_wrapper_include: tuple[str, ...] = Field(default=(), description="Wrapped subcommands.")
     run_build: bool = Field(default=False, description="`compose build` before `up`.")

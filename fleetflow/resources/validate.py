@@ -83,7 +83,9 @@ class _Checks:
             projects.setdefault(key, name)
             for refusal in refused_stack_fields(name, stack.config, self.sync_repos, self.known_repos):
                 self.error(Kind.STACK, name, refusal.field, refusal.message, refusal.hint)
-            if self.reads_repo(stack):
+            if stack.config.files_on_host:
+                self.host_files(name, stack)
+            elif self.reads_repo(stack):
                 self.stack_files(name, stack)
             self.stack_secrets(name, stack)
         for name, sync in self.res.syncs.items():
@@ -211,6 +213,27 @@ class _Checks:
                 f"stack {name!r} has no compose file in {run_dir or 'the repository root'!r}",
                 "add compose.yaml or set file_paths",
             )
+
+    def host_files(self, name: str, stack: Stack) -> None:
+        """files_on_host: the path's shape is checked here; the files on the host at each deploy."""
+        run_dir = stack.config.run_directory.strip()
+        if not run_dir or ".." in run_dir.split("/") or posixpath.normpath(run_dir) == "/":
+            self.error(
+                Kind.STACK,
+                name,
+                "config.run_directory",
+                f"stack {name!r} keeps its files on the host, at run_directory {run_dir!r}, "
+                "which is empty, / or contains '..'",
+                "set an absolute directory other than /, or one relative to the host's stacks root",
+            )
+            return
+        self.warn(
+            Kind.STACK,
+            name,
+            "config.run_directory",
+            f"compose files of stack {name!r} are on its host at {run_dir!r}: not checked at load, "
+            "since the host is not reached here; each deploy reads and checks them there",
+        )
 
     def stack_secrets(self, name: str, stack: Stack) -> None:
         for key, value in stack.config.environment.items():

@@ -66,6 +66,10 @@ def stack_inputs(stack: Stack, snapshot: RepoSnapshot, desired: Desired) -> tupl
         return ["compose.yaml"], StackInputs(
             stack.name, config_hash=config_hash, variables=desired.uses[stack.name]
         )
+    if cfg.files_on_host:  # read on the host at deploy time (fleetflow.deploy.host_files)
+        return list(cfg.file_paths), StackInputs(
+            stack.name, config_hash=config_hash, variables=desired.uses.get(stack.name, frozenset())
+        )
     files = compose_files(stack, snapshot, desired)
     extra = (
         [e.path for e in cfg.additional_env_files] + [c.path for c in cfg.config_files] + [cfg.env_file_path]
@@ -133,7 +137,7 @@ def deploy_spec(
     registry_token = _registry_token(stack, desired, secrets)
     run_dir = cfg.run_directory.strip("/")
     compose, inputs = stack_inputs(stack, snapshot, desired)
-    files = {p: snapshot.read_bytes(p) for p in input_files(inputs, snapshot)}
+    files = {} if cfg.files_on_host else {p: snapshot.read_bytes(p) for p in input_files(inputs, snapshot)}
     if cfg.file_contents:
         files[posixpath.join(run_dir, "compose.yaml")] = cfg.file_contents.encode()
     masked = tuple(
@@ -145,7 +149,8 @@ def deploy_spec(
         server=cfg.server,
         commit=snapshot.commit,
         files=files,
-        run_directory=run_dir,
+        run_directory=cfg.run_directory.strip() if cfg.files_on_host else run_dir,
+        files_on_host=cfg.files_on_host,
         file_paths=tuple(compose),
         env_file_path=cfg.env_file_path,
         environment=dict(cfg.environment),

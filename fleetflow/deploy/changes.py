@@ -47,6 +47,11 @@ async def why_deploy(host: HostConnection, spec: DeploySpec, last: DeployResult 
     """The reason ``spec`` must be deployed, or "" when the last good deploy is still what runs."""
     if last is None:
         return "first deploy (no good deploy recorded)"
+    if spec.files_on_host and not spec.files:
+        try:
+            spec = await with_host_files(host, spec)
+        except FleetflowError as exc:
+            return f"files on host unreadable: {exc}"
     if last.inputs_digest != inputs_digest(spec):
         return f"inputs changed since {last.commit[:12]} (config, files or variables)"
     if last.project != spec.project_name:

@@ -23,6 +23,7 @@ from fleetflow.errors import FleetflowError, ResourceErrors
 from fleetflow.resources import Action, Desired, Kind, render_rows, render_text, summary
 from fleetflow.runtime import context
 from fleetflow.runtime.apply import apply_plan, as_state, read_current
+from fleetflow.runtime.host_checks import check_host_files
 from fleetflow.runtime.hosts import is_agentless
 from fleetflow.runtime.report import errors_markdown, outcome_rows
 from fleetflow.runtime.select import stacks_to_consider
@@ -94,11 +95,15 @@ async def sync_resources(
         "plan at %s: %s; deploy rounds %s", snapshot.short, summary(plan), [list(r) for r in plan.rounds]
     )
     if dry_run:
+        checks = await check_host_files(desired, snapshot, context.settings(), desired.stacks)
+        for name, outcome in checks.items():
+            logger.info("files on host of %s: %s", name, outcome)
         return {
             "commit": snapshot.commit,
             "plan": rows,
             "rounds": [list(r) for r in plan.rounds],
             "stacks": {},
+            "host_files": checks,
         }
 
     owner = str(flow_run.id or "local")

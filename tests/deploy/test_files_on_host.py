@@ -71,3 +71,39 @@ async def test_refused_or_missing_host_directories_fail_before_touching_anything
     assert result.status is DeployStatus.FAILED
     assert message in result.reason
     assert "running containers left untouched" in result.reason
+
+
+async def test_dry_run_checks_host_files_or_says_the_host_is_unreachable(
+    docker_hosts: dict[str, str], testbed_image: str, tmp_path: Path
+) -> None:
+    from fleetflow.resources import NoSecrets, interpolate, load_resources, validate
+    from fleetflow.runtime.host_checks import UNREACHABLE, check_host_files
+    from fleetflow.runtime.snapshot import worktree_snapshot
+    from fleetflow.settings import Settings
+
+    present = tmp_path / "present"
+    present.mkdir()
+    (present / "compose.yaml").write_bytes(compose_yaml(testbed_image, {"web": "env_file: web.env"}))
+    (present / "web.env").write_text("A=1\n")
+    servers = {"up": docker_hosts["host1"], "down": f"unix://{tmp_path}/no-such-docker.sock"}
+    stacks = {"ok": ("up", present), "missing": ("up", tmp_path / "absent"), "far": ("down", present)}
+    toml = "".join(
+        f'[[server]]\nname = "{n}"\n[server.config]\naddress = "{a}"\n' for n, a in servers.items()
+    )
+    toml += "".join(
+        f'[[stack]]\nname = "{n}"\n[stack.config]\nserver = "{s}"\nfiles_on_host = true\n'
+        f'run_directory = "{d}"\n'
+        for n, (s, d) in stacks.items()
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "resources.toml").write_text(toml)
+    snapshot = worktree_snapshot(repo)
+    loaded = validate(load_resources(snapshot.source, [""]))
+    loaded.raise_for_errors()
+    settings = Settings(home=tmp_path / "ff")
+    checks = await check_host_files(interpolate(loaded, NoSecrets()), snapshot, settings, list(stacks))
+    assert checks["ok"].startswith("ok: compose.yaml and 2 file(s)"), checks
+    assert checks["missing"].startswith("error:"), checks
+    assert "not found on up" in checks["missing"], checks
+    assert checks["far"] == UNREACHABLE

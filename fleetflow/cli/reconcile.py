@@ -89,6 +89,8 @@ def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
         console.print("plan: every resource matches the state DB")
     if dry_run:
         console.print(f"deploy rounds: {result.get('rounds')}")
+        for stack, outcome in sorted((result.get("host_files") or {}).items()):
+            console.print(f"files on host of {stack}: {outcome}")
         return
     rows = outcome_rows(result.get("stacks", {}))
     if rows:

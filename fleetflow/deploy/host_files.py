@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from fleetflow.changes.inputs import compose_inputs
 from fleetflow.deploy.models import DeploySpec
-from fleetflow.errors import DeployFailed
+from fleetflow.errors import DeployFailed, FleetflowError
 from fleetflow.hosts.base import HostConnection
 
 DEFAULT_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -54,7 +54,10 @@ async def with_host_files(host: HostConnection, spec: DeploySpec) -> DeploySpec:
     async def fetch(rel: str) -> bytes | None:
         if rel in files or rel in absent:
             return files.get(rel)
-        content = await host.read_file(posixpath.join(base, rel))
+        try:
+            content = await host.read_file(posixpath.join(base, rel))
+        except (OSError, FleetflowError):  # a directory, or unreadable: not a file input
+            content = None
         if content is None:
             absent.add(rel)
         else:

@@ -81,7 +81,8 @@ class _Checks:
                     "set a distinct project_name",
                 )
             projects.setdefault(key, name)
-            for refusal in refused_stack_fields(name, stack.config, self.sync_repos, self.known_repos):
+            synced = self.sync_repos | {s.config.linked_repo for s in self.res.syncs.values()}
+            for refusal in refused_stack_fields(name, stack.config, synced, self.known_repos):
                 self.error(Kind.STACK, name, refusal.field, refusal.message, refusal.hint)
             if stack.config.files_on_host:
                 self.host_files(name, stack)

@@ -44,3 +44,11 @@ def test_the_same_stack_without_them_loads(tmp_path: Path) -> None:
     (tmp_path / "resources.toml").write_text(BASE + "webhook_force_deploy = false\n")
     (tmp_path / "compose.yaml").write_text("services: {a: {image: x}}\n")
     assert validate(load_resources(WorkTreeSource(tmp_path), [""])).errors == []
+
+
+def test_linking_the_repo_a_resource_sync_reads_is_not_refused(tmp_path: Path) -> None:
+    sync = '[[resource_sync]]\nname = "s"\n[resource_sync.config]\nlinked_repo = "other"\n'
+    (tmp_path / "resources.toml").write_text(BASE + 'linked_repo = "other"\n' + sync)
+    (tmp_path / "compose.yaml").write_text("services: {a: {image: x}}\n")
+    messages = [str(e) for e in validate(load_resources(WorkTreeSource(tmp_path), [""])).errors]
+    assert not any("not support" in m for m in messages), messages

@@ -134,7 +134,6 @@ async def deploy(
         with timer.stage("up"):
             up = ["up", "-d", "--remove-orphans", *spec.extra_args]
             await compose(up, timeout=spec.timeout_s, env=auth_env)
-        await auth.aclose()
         with timer.stage("wait"):
             remaining = max(1.0, spec.timeout_s - (time.monotonic() - started))
             states = await wait_ready(host, project, expected, timeout=remaining, settle=spec.settle_s)
@@ -151,7 +150,10 @@ async def deploy(
         elif exc.stage in _BEFORE_UP:
             why += "; running containers left untouched"
     finally:
-        await auth.aclose()
+        try:
+            await auth.aclose()
+        except FleetflowError as exc:  # the registry config could not be removed: say so, keep the result
+            log.line(f"!! removing the temporary registry config failed: {log.mask(str(exc))}")
     result = DeployResult(
         host=host.name, stack=spec.stack, project=project, status=status, reason=why, commit=spec.commit,
         services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,

@@ -19,6 +19,7 @@ from fleetflow.errors import DeployFailed, FleetflowError
 from fleetflow.runtime import context
 from fleetflow.runtime.hosts import connect_server
 from fleetflow.runtime.report import deploy_markdown
+from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import Severity
 from tasks.deploy import deploy_on_host
@@ -57,7 +58,9 @@ async def deploy_stack(
         )
     entry = desired.stacks[stack]
     server_entry = desired.servers[entry.config.server]  # address with [[NAME]] interpolated
-    spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
+    spec = deploy_spec(
+        stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds, secrets=secret_resolver()
+    )
     host = connect_server(server_entry, settings)
     apply = force or entry.config.auto_update
     store = context.store()

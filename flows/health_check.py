@@ -26,6 +26,7 @@ from fleetflow.alerts import FLEET, muted
 from fleetflow.alerts.evaluate import round_candidates
 from fleetflow.health import Target, UpdateStatus, find_drift, fleet_rows, stacks_to_heal
 from fleetflow.health import desired as desired_state
+from fleetflow.health.drift import stacks_to_update
 from fleetflow.health.rollup import drift_rows
 from fleetflow.runtime import context
 from fleetflow.runtime.hosts import connect_server
@@ -103,9 +104,10 @@ async def health_check(
 
     healed: dict[str, str] = {}
     if heal:
-        updated = {(c.host, c.project) for c in checks if c.status is UpdateStatus.UPDATE_AVAILABLE}
-        to_heal = set(stacks_to_heal(drift, expected))
-        to_heal |= {e.stack for e in expected if e.auto_update and (e.server, e.project) in updated}
+        updated = {
+            (c.host, c.project, c.service) for c in checks if c.status is UpdateStatus.UPDATE_AVAILABLE
+        }
+        to_heal = set(stacks_to_heal(drift, expected)) | set(stacks_to_update(updated, expected))
         healed = await _heal(sorted(to_heal), {n: stacks[n].config.server for n in to_heal}, repo, branch)
 
     open_by_host: dict[str, int] = {}

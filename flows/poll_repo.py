@@ -1,5 +1,7 @@
 """``poll-repo``: has the tracked branch moved? Then sync exactly what the new commit changed.
 
+Stacks with ``files_on_host`` are compared on their hosts on every poll, new commit or not.
+
 One fetch and one cursor read when nothing moved. The cursor advances only
 after the sync succeeded, so a failed sync is retried by the next poll.
 Scheduled every 5 minutes per resource sync with concurrency 1 (a new
@@ -9,6 +11,7 @@ webhook.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -16,7 +19,13 @@ from prefect.runtime import flow_run
 
 from fleetflow.git import poll, redact_url
 from fleetflow.runtime import context
+from fleetflow.store.models import ResourceRecord
 from flows.sync_resources import FanOut, sync_resources
+
+
+def stacks_with_files_on_host(records: Sequence[ResourceRecord]) -> list[str]:
+    """Applied stacks whose compose files live on their host: a poll compares them even without a commit."""
+    return sorted(r.name for r in records if (r.config.get("config") or {}).get("files_on_host"))
 
 
 def _run_name() -> str:
@@ -46,7 +55,15 @@ async def poll_repo(
     found = poll(context.repo_cache(), repo, branch, cursor_get, cursor_set, advance=False)
     if not found.changed or found.new_commit is None:
         get_run_logger().info("%s %s: no new commit (%s)", key, branch, (found.old or "")[:12])
-        return {"changed": False, "commit": found.old}
+        on_host = stacks_with_files_on_host(store.list_resources("stack"))
+        if not on_host or not found.old:
+            return {"changed": False, "commit": found.old}
+        get_run_logger().info("files on host of %s: compared on their hosts", ", ".join(on_host))
+        result = await sync_resources(
+            repo=repo, branch=branch, commit=found.old, resource_paths=resource_paths,
+            sync_name=sync_name, fan_out=fan_out, changed_paths=[],
+        )  # fmt: skip
+        return {"changed": False, "commit": found.old, "sync": result}
     get_run_logger().info(
         "%s %s: %s -> %s, %s path(s) changed%s",
         key, branch, (found.old or "none")[:12], found.new_commit[:12],

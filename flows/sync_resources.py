@@ -23,6 +23,7 @@ from fleetflow.errors import FleetflowError, ResourceErrors
 from fleetflow.resources import Action, Desired, Kind, render_rows, render_text, summary
 from fleetflow.runtime import context
 from fleetflow.runtime.apply import apply_plan, as_state, read_current
+from fleetflow.runtime.host_checks import check_host_files
 from fleetflow.runtime.hosts import is_agentless
 from fleetflow.runtime.report import errors_markdown, outcome_rows, warnings_markdown
 from fleetflow.runtime.select import stacks_to_consider
@@ -116,6 +117,9 @@ async def sync_resources(
         "plan at %s: %s; deploy rounds %s", snapshot.short, summary(plan), [list(r) for r in plan.rounds]
     )
     if dry_run:
+        checks = await check_host_files(desired, snapshot, context.settings(), desired.stacks)
+        for name, outcome in checks.items():
+            logger.info("files on host of %s: %s", name, outcome)
         return {
             "commit": snapshot.commit,
             "plan": rows,
@@ -124,6 +128,7 @@ async def sync_resources(
             "invalid": {n: str(f) for n, f in gate.invalid.items()},
             **({"error": gate.summary()} if gate.invalid else {}),
             "warnings": warnings,
+            "host_files": checks,
         }
     if strict and gate.invalid:
         run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)

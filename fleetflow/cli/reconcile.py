@@ -123,6 +123,8 @@ def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
             console.print(f"  ! {warning}", markup=False, highlight=False, style="yellow")
     if dry_run:
         console.print(f"deploy rounds: {result.get('rounds')}")
+        for stack, outcome in sorted((result.get("host_files") or {}).items()):
+            console.print(f"files on host of {stack}: {outcome}")
         return
     rows = outcome_rows(result.get("stacks", {}))
     if rows:

@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from fleetflow.deploy.engine import deploy
 from fleetflow.deploy.fingerprint import inputs_digest
 from fleetflow.deploy.history import DeployHistory
+from fleetflow.deploy.host_files import with_host_files
 from fleetflow.deploy.models import DeployResult, DeploySpec, DeployStatus, ServiceState
 from fleetflow.deploy.state import problem, project_services
 from fleetflow.deploy.steps import image_ids
+from fleetflow.errors import FleetflowError
 from fleetflow.hosts.base import HostConnection, OnLine
 
 
@@ -45,6 +47,11 @@ async def why_deploy(host: HostConnection, spec: DeploySpec, last: DeployResult 
     """The reason ``spec`` must be deployed, or "" when the last good deploy is still what runs."""
     if last is None:
         return "first deploy (no good deploy recorded)"
+    if spec.files_on_host and not spec.files:
+        try:
+            spec = await with_host_files(host, spec)
+        except FleetflowError as exc:
+            return f"files on host unreadable: {exc}"
     if last.inputs_digest != inputs_digest(spec):
         return f"inputs changed since {last.commit[:12]} (config, files or variables)"
     if last.project != spec.project_name:
@@ -66,6 +73,11 @@ async def deploy_if_changed(
 ) -> DeployResult:
     """Deploy ``spec`` unless its fingerprint matches the last good deploy and containers are as expected."""
     last = history.last_good(spec.stack)
+    if spec.files_on_host and not spec.files:
+        try:
+            spec = await with_host_files(host, spec)
+        except FleetflowError:
+            return await deploy(host, spec, history, on_line=on_line, reason="files on host")
     reason = await why_deploy(host, spec, last)
     if reason or last is None:
         return await deploy(host, spec, history, on_line=on_line, reason=reason)

@@ -1,6 +1,6 @@
 """Deploy one stack on one host: the sequence, the result, and the rollback on failure.
 
-pre_deploy -> compose config -> pull (auto_pull) -> down (destroy_before_deploy or
+pre_deploy -> compose config -> build (run_build) -> pull (auto_pull) -> down (destroy_before_deploy or
 project renamed) -> up -d --remove-orphans -> wait running/healthy -> post_deploy.
 A failure before ``up`` leaves the running containers untouched (and puts the last
 good files back); a failure from ``up`` on redeploys the last good files.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from typing import Any
 
 from fleetflow.deploy import materialize as mat
@@ -22,12 +22,16 @@ from fleetflow.deploy.fingerprint import (
     service_images,
 )
 from fleetflow.deploy.history import DeployHistory
+from fleetflow.deploy.host_files import with_host_files
 from fleetflow.deploy.models import DeployResult, DeploySpec, DeployStatus
 from fleetflow.deploy.output import Masker, OutputLog
+from fleetflow.deploy.registry_auth import registry_env
+from fleetflow.deploy.service_inputs import service_input_hashes
 from fleetflow.deploy.state import project_services, wait_ready
 from fleetflow.deploy.steps import (
     StackCompose,
     StepFailed,
+    check_wrapper,
     expected_services,
     image_ids,
     labels_override,
@@ -36,7 +40,7 @@ from fleetflow.deploy.steps import (
 from fleetflow.errors import FleetflowError
 from fleetflow.hosts.base import HostConnection, OnLine
 
-_BEFORE_UP = ("materialize", "pre_deploy", "config", "pull", "down")
+_BEFORE_UP = ("materialize", "pre_deploy", "config", "build", "registry", "pull", "down")
 
 
 class _Timer:
@@ -66,31 +70,44 @@ async def deploy(
 ) -> DeployResult:
     """Deploy ``spec`` on ``host`` and record the result (good, failed or rolled_back) in ``history``."""
     log = OutputLog(Masker(s.get_secret_value() for s in spec.secret_values), on_line)
+    if spec.files_on_host and not spec.files:
+        try:
+            spec = await with_host_files(host, spec)
+        except FleetflowError as exc:
+            return _refused(host, spec, history, log.mask(str(exc)))
     layout = mat.layout_for(spec, host.stacks_root)
     project = spec.project_name
-    compose = StackCompose(host, layout, project, log)
+    compose = StackCompose(host, layout, project, log, spec)
     last = history.last_good(spec.stack)
     timer = _Timer()
     started = time.monotonic()
     fields: dict[str, Any] = {"inputs_digest": inputs_digest(spec)}
     log.step(f"deploy {spec.stack} @ {spec.commit[:12]} on {host.name}: {reason}")
+    auth = AsyncExitStack()
     try:
         with timer.stage("materialize"):
+            check_wrapper(spec)
             await mat.materialize(host, spec, layout)
         with timer.stage("pre_deploy"):
             await run_hook(host, spec, layout, spec.pre_deploy, log)
         with timer.stage("config"):
             model = await compose.config(timeout=spec.timeout_s)
+        if spec.run_build:
+            with timer.stage("build"):
+                await compose(["build", *spec.build_extra_args], timeout=spec.timeout_s, with_override=False)
+        with timer.stage("registry"):
+            auth_env = await auth.enter_async_context(registry_env(host, spec))
         if spec.auto_pull:
             present = await image_ids(host, list(service_images(model).values()))
             to_pull = services_to_pull(model, present)
             if to_pull:
                 with timer.stage("pull"):
                     pull = ["pull", "--ignore-pull-failures", *to_pull]
-                    await compose(pull, timeout=spec.timeout_s, with_override=False)
+                    await compose(pull, timeout=spec.timeout_s, with_override=False, env=auth_env)
         expected = expected_services(model, spec.ignore_services)
         images = await image_ids(host, list(service_images(model).values()))
-        per_service = service_fingerprints(model, images)
+        file_inputs = service_input_hashes(model, spec.files, layout.files_root, layout.cwd)
+        per_service = service_fingerprints(model, images, file_inputs)
         fields |= {
             "fingerprint": compute_fingerprint(spec, model, images),
             "images": images,
@@ -106,7 +123,7 @@ async def deploy(
             "files": [*layout.compose_files, posixpath.join(layout.stack_dir, mat.OVERRIDE)],
             "env_files": layout.env_files,
         }
-        await mat.write_meta(host, layout, labels_override(spec, per_service, current), meta)
+        await mat.write_meta(host, layout, labels_override(spec, per_service, current, file_inputs), meta)
         old_project = last.project if last else project
         if spec.destroy_before_deploy or old_project != project:
             with timer.stage("down"):
@@ -116,7 +133,7 @@ async def deploy(
                 )  # fmt: skip
         with timer.stage("up"):
             up = ["up", "-d", "--remove-orphans", *spec.extra_args]
-            await compose(up, timeout=spec.timeout_s)
+            await compose(up, timeout=spec.timeout_s, env=auth_env)
         with timer.stage("wait"):
             remaining = max(1.0, spec.timeout_s - (time.monotonic() - started))
             states = await wait_ready(host, project, expected, timeout=remaining, settle=spec.settle_s)
@@ -132,10 +149,25 @@ async def deploy(
             why += f"; rolled back to {rolled_to[:12]}"
         elif exc.stage in _BEFORE_UP:
             why += "; running containers left untouched"
+    finally:
+        try:
+            await auth.aclose()
+        except FleetflowError as exc:  # the registry config could not be removed: say so, keep the result
+            log.line(f"!! removing the temporary registry config failed: {log.mask(str(exc))}")
     result = DeployResult(
         host=host.name, stack=spec.stack, project=project, status=status, reason=why, commit=spec.commit,
         services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,
         output_tail=log.tail, output_lines=log.count, **fields,
+    )  # fmt: skip
+    history.record(result)
+    return result
+
+
+def _refused(host: HostConnection, spec: DeploySpec, history: DeployHistory, why: str) -> DeployResult:
+    """A deploy that could not start (its files are not readable): failed, nothing touched."""
+    result = DeployResult(
+        host=host.name, stack=spec.stack, project=spec.project_name, status=DeployStatus.FAILED,
+        reason=f"{why}; running containers left untouched", commit=spec.commit,
     )  # fmt: skip
     history.record(result)
     return result
@@ -188,7 +220,7 @@ async def _recover(
                     timeout=spec.timeout_s, on_line=log.line,
                 )  # fmt: skip
             extra = [str(a) for a in meta.get("extra_args") or []]
-            compose = StackCompose(host, layout, old_project, log)
+            compose = StackCompose(host, layout, old_project, log, spec)
             await compose(["up", "-d", "--remove-orphans", *extra], timeout=spec.timeout_s)
             expected = [str(s) for s in meta.get("expected") or []]
             states = await wait_ready(

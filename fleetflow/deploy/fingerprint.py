@@ -45,7 +45,20 @@ def resolved_config(spec: DeploySpec) -> dict[str, object]:
         "pre_deploy": spec.pre_deploy.model_dump(),
         "post_deploy": spec.post_deploy.model_dump(),
         "extra_args": list(spec.extra_args),
+    } | _optional(spec)
+
+
+def _optional(spec: DeploySpec) -> dict[str, object]:
+    """Fields counted only when set, so a stack without them keeps its digest."""
+    fields: dict[str, object] = {
+        "compose_cmd_wrapper": spec.compose_cmd_wrapper,
+        "compose_cmd_wrapper_include": list(spec.compose_cmd_wrapper_include),
+        "run_build": spec.run_build,
+        "build_extra_args": list(spec.build_extra_args),
+        "registry": spec.registry_provider,
+        "files_on_host": spec.files_on_host,
     }
+    return {key: value for key, value in fields.items() if value}
 
 
 def inputs_digest(spec: DeploySpec) -> str:
@@ -71,11 +84,20 @@ def service_images(model: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(svc["image"]) for name, svc in services.items() if svc.get("image")}
 
 
-def service_fingerprints(model: Mapping[str, Any], image_digests: Mapping[str, str]) -> dict[str, str]:
-    """service -> sha256 of its rendered definition and its image id (stamped as a label)."""
+def service_fingerprints(
+    model: Mapping[str, Any],
+    image_digests: Mapping[str, str],
+    file_inputs: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """service -> sha256 of its rendered definition, its image id and the hash of the files it
+    reads (``file_inputs``, see :mod:`fleetflow.deploy.service_inputs`), stamped as a label."""
     services: Mapping[str, Any] = model.get("services") or {}
     images = service_images(model)
-    return {
-        name: _sha(_canonical(svc), image_digests.get(images.get(name, ""), "").encode())
-        for name, svc in sorted(services.items())
-    }
+    inputs = file_inputs or {}
+    out = {}
+    for name, svc in sorted(services.items()):
+        parts = [_canonical(svc), image_digests.get(images.get(name, ""), "").encode()]
+        if inputs.get(name):  # a service reading no file keeps the fingerprint it had before
+            parts.append(inputs[name].encode())
+        out[name] = _sha(*parts)
+    return out

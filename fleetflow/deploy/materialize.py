@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from fleetflow.deploy.host_files import host_dir
 from fleetflow.deploy.models import DeploySpec
 from fleetflow.hosts.base import HostConnection
 from fleetflow.hosts.confine import confine_on_host
@@ -26,6 +27,7 @@ META_DIR = ".fleetflow"
 MANIFEST = f"{META_DIR}/manifest.json"
 DEPLOY_META = f"{META_DIR}/deploy.json"
 OVERRIDE = f"{META_DIR}/override.yaml"
+HOST_ENV = f"{META_DIR}/stack.env"  # the env file of a files_on_host stack (its directory is not ours)
 DEFAULT_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _PLAIN = re.compile(r"^[A-Za-z0-9_./:@%+,=-]*$")
 
@@ -53,6 +55,7 @@ class Layout:
     run_directory: str
     compose_files: tuple[str, ...]
     env_files: tuple[str, ...]
+    host_dir: str = ""  # files_on_host: the stack's own directory on the host
 
     @property
     def stack_dir(self) -> str:
@@ -63,12 +66,17 @@ class Layout:
         return str(self.root)
 
     @property
+    def files_root(self) -> str:
+        """What the spec's file paths are relative to on the host."""
+        return self.host_dir or self.stack_dir
+
+    @property
     def good_dir(self) -> str:
         return str(self.root / ".good" / self.stack)
 
     @property
     def cwd(self) -> str:
-        return posixpath.normpath(posixpath.join(self.stack_dir, self.run_directory))
+        return self.host_dir or posixpath.normpath(posixpath.join(self.stack_dir, self.run_directory))
 
     def rel(self, path: str) -> str:
         """A path relative to the run directory, as a path relative to the stack dir."""
@@ -77,6 +85,14 @@ class Layout:
 
 def layout_for(spec: DeploySpec, root: PurePosixPath) -> Layout:
     """Compose files (given, or the first default present) and env files, for ``spec`` on a host."""
+    if spec.files_on_host:
+        host = host_dir(spec, root)
+        env_files = list(spec.additional_env_files)
+        if spec.environment:
+            env_files.append(posixpath.join(str(root / spec.stack), HOST_ENV))
+        elif posixpath.normpath(spec.env_file_path) in _norm(spec):
+            env_files.append(spec.env_file_path)
+        return Layout(root, spec.stack, "", spec.file_paths, tuple(env_files), host_dir=host)
     run_dir = spec.run_directory.strip("/")
     files = spec.file_paths
     if not files:
@@ -96,6 +112,8 @@ def _norm(spec: DeploySpec) -> set[str]:
 
 def planned_files(spec: DeploySpec, layout: Layout) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """(public files, 0600 files) fleetflow writes for ``spec``, relative to the stack dir."""
+    if spec.files_on_host:
+        return {}, ({HOST_ENV: render_env(spec.environment)} if spec.environment else {})
     public = {posixpath.normpath(p): c for p, c in spec.files.items()}
     private: dict[str, bytes] = {}
     if spec.environment:
@@ -147,7 +165,7 @@ async def materialize(host: HostConnection, spec: DeploySpec, layout: Layout) ->
     else:
         old = await read_manifest(host, layout.stack_dir)
         stale = sorted(old - public.keys() - private.keys())
-    drop_env = not private and env_rel not in public
+    drop_env = not private and env_rel not in public and not spec.files_on_host
     writes = [(f"{what}: repository file", rel, False) for rel in [*public, *private, MANIFEST]]
     removals = [(f"{what}: previous file", rel) for rel in stale]
     if drop_env:

@@ -48,6 +48,18 @@ class DeploySpec(BaseModel):
     extra_args: tuple[str, ...] = Field(default=(), description="Appended to `compose up`.")
     ignore_services: tuple[str, ...] = Field(default=(), description="Not waited for / checked.")
     reclone: bool = Field(default=False, description="Wipe the stack dir before writing files.")
+    files_on_host: bool = Field(
+        default=False, description="Compose files live on the host at run_directory (read, never written)."
+    )
+    compose_cmd_wrapper: str = Field(default="", description="Shell wrapper with [[COMPOSE_COMMAND]].")
+    compose_cmd_wrapper_include: tuple[str, ...] = Field(default=(), description="Wrapped subcommands.")
+    run_build: bool = Field(default=False, description="`compose build` before `up`.")
+    build_extra_args: tuple[str, ...] = Field(default=(), description="Appended to `compose build`.")
+    registry_provider: str = Field(default="", description="Registry host pulls authenticate to.")
+    registry_account: str = Field(default="", description="User name at registry_provider.")
+    registry_token: SecretStr | None = Field(
+        default=None, repr=False, description="Password/token of registry_account (from outside git)."
+    )
     timeout_s: float = Field(default=180, gt=0, description="Bound for up + running/healthy wait.")
     settle_s: float = Field(default=1.0, ge=0, description="Services must stay up this long after start.")
     secret_values: tuple[SecretStr, ...] = Field(default=(), description="Masked in every output.")

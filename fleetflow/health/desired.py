@@ -49,6 +49,7 @@ def expected(store: StateStore, applied: dict[str, Stack], hosts: Collection[str
                 services=dict(last.service_fingerprints),
                 ignore_services=tuple(stack.config.ignore_services),
                 auto_update=stack.config.auto_update,
+                auto_update_skip_services=tuple(stack.config.auto_update_skip_services),
             )
         )
     return out

@@ -6,7 +6,7 @@ the stack. Projects that no stack names are reported, never removed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +44,9 @@ class Expected(BaseModel):
     services: Mapping[str, str] = Field(default_factory=dict)
     ignore_services: tuple[str, ...] = ()
     auto_update: bool = True
+    auto_update_skip_services: tuple[str, ...] = Field(
+        default=(), description="Services whose image updates never trigger an automatic redeploy."
+    )
 
 
 class DriftRow(BaseModel):
@@ -131,3 +134,19 @@ def stacks_to_heal(rows: Sequence[DriftRow], expected: Sequence[Expected]) -> li
     """Stacks with healable drift whose config allows automatic redeploys (``auto_update``)."""
     allowed = {e.stack for e in expected if e.auto_update}
     return sorted({r.stack for r in rows if r.healable and r.stack in allowed})
+
+
+def stacks_to_update(updated: Collection[tuple[str, str, str]], expected: Sequence[Expected]) -> list[str]:
+    """Stacks to redeploy for image updates: ``updated`` holds (server, project, service) with a newer
+    image; a stack qualifies with ``auto_update`` on and an updated service not in
+    ``auto_update_skip_services`` (Komodo's "skipped in the global auto-update flow")."""
+    out = set()
+    for e in expected:
+        if not e.auto_update:
+            continue
+        if any(
+            (server, project) == (e.server, e.project) and service not in e.auto_update_skip_services
+            for server, project, service in updated
+        ):
+            out.add(e.stack)
+    return sorted(out)

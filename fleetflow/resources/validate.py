@@ -19,6 +19,7 @@ from fleetflow.resources.interpolate import REF, missing_uses
 from fleetflow.resources.komodo import CONFIG_RULES, Treatment
 from fleetflow.resources.loader import LoadResult, Notice, did_you_mean, sentence
 from fleetflow.resources.order import find_cycles
+from fleetflow.resources.refusals import refused_stack_fields
 from fleetflow.resources.secrets import SecretResolver
 from fleetflow.resources.sources import FileSource, normalize
 from fleetflow.resources.undefined import undefined_errors
@@ -123,7 +124,12 @@ class _Checks:
                     "set a distinct project_name",
                 )
             projects.setdefault(key, name)
-            if self.reads_repo(stack):
+            synced = self.sync_repos | {s.config.linked_repo for s in self.res.syncs.values()}
+            for refusal in refused_stack_fields(name, stack.config, synced, self.known_repos):
+                self.error(Kind.STACK, name, refusal.field, refusal.message, refusal.hint)
+            if stack.config.files_on_host:
+                self.host_files(name, stack)
+            elif self.reads_repo(stack):
                 self.stack_files(name, stack)
             self.stack_secrets(name, stack)
         for name, sync in self.res.syncs.items():
@@ -304,6 +310,27 @@ class _Checks:
                 f"stack {name!r} has no compose file in {run_dir or 'the repository root'!r}",
                 "add compose.yaml or set file_paths",
             )
+
+    def host_files(self, name: str, stack: Stack) -> None:
+        """files_on_host: the path's shape is checked here; the files on the host at each deploy."""
+        run_dir = stack.config.run_directory.strip()
+        if not run_dir or ".." in run_dir.split("/") or posixpath.normpath(run_dir) == "/":
+            self.error(
+                Kind.STACK,
+                name,
+                "config.run_directory",
+                f"stack {name!r} keeps its files on the host, at run_directory {run_dir!r}, "
+                "which is empty, / or contains '..'",
+                "set an absolute directory other than /, or one relative to the host's stacks root",
+            )
+            return
+        self.warn(
+            Kind.STACK,
+            name,
+            "config.run_directory",
+            f"compose files of stack {name!r} are on its host at {run_dir!r}: not checked at load, "
+            "since the host is not reached here; each deploy reads and checks them there",
+        )
 
     def stack_secrets(self, name: str, stack: Stack) -> None:
         for key, value in stack.config.environment.items():

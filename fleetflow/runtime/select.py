@@ -77,4 +77,6 @@ def stacks_to_consider(
     for name in names:
         if name not in last_good:
             reasons.setdefault(name, []).append("never deployed good")
+        if desired.stacks[name].config.files_on_host:
+            reasons.setdefault(name, []).append("files on host: compared on the host")
     return {n: r for n, r in reasons.items() if n in names}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Callable
 
 from pydantic import SecretStr
@@ -17,7 +18,7 @@ from pydantic import SecretStr
 from fleetflow.changes.inputs import StackInputs, compose_inputs
 from fleetflow.deploy.models import DeploySpec, Hook
 from fleetflow.errors import FleetflowError, ResourceError
-from fleetflow.resources import Desired, Kind, Stack, digest, state_of
+from fleetflow.resources import Desired, Kind, SecretResolver, Stack, digest, state_of
 from fleetflow.runtime.snapshot import RepoSnapshot
 
 
@@ -65,6 +66,10 @@ def stack_inputs(stack: Stack, snapshot: RepoSnapshot, desired: Desired) -> tupl
         return ["compose.yaml"], StackInputs(
             stack.name, config_hash=config_hash, variables=desired.uses[stack.name]
         )
+    if cfg.files_on_host:  # read on the host at deploy time (fleetflow.deploy.host_files)
+        return list(cfg.file_paths), StackInputs(
+            stack.name, config_hash=config_hash, variables=desired.uses.get(stack.name, frozenset())
+        )
     files = compose_files(stack, snapshot, desired)
     extra = (
         [e.path for e in cfg.additional_env_files] + [c.path for c in cfg.config_files] + [cfg.env_file_path]
@@ -92,31 +97,60 @@ def input_files(inputs: StackInputs, snapshot: RepoSnapshot) -> list[str]:
     return sorted(found)
 
 
+def registry_secret_name(provider: str, account: str) -> str:
+    """The secret holding ``account``'s token at registry ``provider``: ``REGISTRY_<PROVIDER>_<ACCOUNT>``,
+    other characters than letters and digits as ``_`` (``ghcr.io`` + ``me``: ``REGISTRY_GHCR_IO_ME``)."""
+    return "REGISTRY_" + re.sub(r"[^A-Za-z0-9]", "_", f"{provider}_{account}").upper()
+
+
+def _registry_token(stack: Stack, desired: Desired, secrets: SecretResolver | None) -> SecretStr | None:
+    cfg = stack.config
+    if not (cfg.registry_provider and cfg.registry_account) or secrets is None:
+        return None
+    name = registry_secret_name(cfg.registry_provider, cfg.registry_account)
+    token = secrets.get(name)
+    if not token:
+        raise ResourceError(
+            f"no token for registry account {cfg.registry_account!r} at {cfg.registry_provider}: "
+            f"secret {name} is not set",
+            desired.resources.where(Kind.STACK, stack.name, "config.registry_account"),
+            hint=f"Set FLEETFLOW_SECRET_{name}, or {name} in the secrets file or as a Prefect Secret block.",
+        )
+    return SecretStr(token)
+
+
 def deploy_spec(
     stack_name: str,
     desired: Desired,
     snapshot: RepoSnapshot,
     *,
     timeout_s: float = 180,
+    secrets: SecretResolver | None = None,
 ) -> DeploySpec:
-    """The engine input for ``stack_name`` at ``snapshot`` (values resolved, secrets listed for masking)."""
+    """The engine input for ``stack_name`` at ``snapshot`` (values resolved, secrets listed for masking).
+
+    ``secrets`` resolves the registry token of ``registry_provider``/``registry_account`` (a missing
+    one is an error); without it no token is looked up (enough for the inputs digest).
+    """
     stack = desired.stacks[stack_name]
     cfg = stack.config
+    registry_token = _registry_token(stack, desired, secrets)
     run_dir = cfg.run_directory.strip("/")
     compose, inputs = stack_inputs(stack, snapshot, desired)
-    files = {p: snapshot.read_bytes(p) for p in input_files(inputs, snapshot)}
+    files = {} if cfg.files_on_host else {p: snapshot.read_bytes(p) for p in input_files(inputs, snapshot)}
     if cfg.file_contents:
         files[posixpath.join(run_dir, "compose.yaml")] = cfg.file_contents.encode()
-    secrets = tuple(
+    masked = tuple(
         SecretStr(desired.values[n]) for n in sorted(desired.secret_names) if desired.values.get(n)
-    )
+    ) + ((registry_token,) if registry_token is not None else ())
     return DeploySpec(
         stack=stack.name,
         project=cfg.project_name,
         server=cfg.server,
         commit=snapshot.commit,
         files=files,
-        run_directory=run_dir,
+        run_directory=cfg.run_directory.strip() if cfg.files_on_host else run_dir,
+        files_on_host=cfg.files_on_host,
         file_paths=tuple(compose),
         env_file_path=cfg.env_file_path,
         environment=dict(cfg.environment),
@@ -128,6 +162,13 @@ def deploy_spec(
         extra_args=tuple(cfg.extra_args),
         ignore_services=tuple(cfg.ignore_services),
         reclone=cfg.reclone,
+        compose_cmd_wrapper=cfg.compose_cmd_wrapper,
+        compose_cmd_wrapper_include=tuple(cfg.compose_cmd_wrapper_include),
+        run_build=cfg.run_build,
+        build_extra_args=tuple(cfg.build_extra_args),
         timeout_s=timeout_s,
-        secret_values=secrets,
+        secret_values=masked,
+        registry_provider=cfg.registry_provider,
+        registry_account=cfg.registry_account,
+        registry_token=registry_token,
     )

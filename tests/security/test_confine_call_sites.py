@@ -40,6 +40,19 @@ REVIEWED: dict[str, tuple[int, str]] = {
     "fleetflow/runtime/snapshot.py": (2, "read_bytes through confine; the digest reads list_files (in-root)"),
     "fleetflow/runtime/specs.py": (2, "snapshot.read_bytes (confined) of listed repository files"),
     "fleetflow/git/cache.py": (1, "the cache's own metadata under the cache directory"),
+    "fleetflow/deploy/registry_auth.py": (
+        2,
+        "a fleetflow-named temporary DOCKER_CONFIG under the stacks root (validated stack name + uuid)",
+    ),
+    "fleetflow/deploy/host_files.py": (
+        1,
+        "files_on_host: read-only, hashed, never written or echoed; '..' and / refused in run_directory",
+    ),
+    "fleetflow/resources/validate.py": (1, "read_text delegates to the (confining) repository source"),
+    "fleetflow/runtime/local_server.py": (
+        5,
+        "the local Prefect server's own record and log under FLEETFLOW_HOME",
+    ),
 }
 
 

@@ -91,3 +91,15 @@ def test_fleet_rows() -> None:
     sample = up.sample()
     assert sample["counts"] == {"web": {"running": 1, "unhealthy": 1}}
     assert "containers" not in sample
+
+
+def test_image_updates_redeploy_unless_the_service_is_skipped() -> None:
+    from fleetflow.health.drift import stacks_to_update
+
+    skipping = WEB.model_copy(update={"auto_update_skip_services": ("db",)})
+    updated = {(WEB.server, WEB.project, "db")}
+    assert stacks_to_update(updated, [WEB]) == ["web"]
+    assert stacks_to_update(updated, [skipping]) == []  # only a skipped service has a newer image
+    assert stacks_to_update(updated | {(WEB.server, WEB.project, "app")}, [skipping]) == ["web"]
+    assert stacks_to_update({("other", WEB.project, "app")}, [WEB]) == []
+    assert stacks_to_update({(DB.server, DB.project, "x")}, [DB]) == []  # auto_update off

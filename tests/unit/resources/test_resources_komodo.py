@@ -111,19 +111,19 @@ def test_entry_keys_are_in_the_table() -> None:
 def test_fields_another_issue_implements_are_honored_not_refused() -> None:
     for name in (
         "files_on_host",
-        "repo",
         "linked_repo",
         "compose_cmd_wrapper",
         "run_build",
         "registry_provider",
         "registry_account",
         "auto_update_skip_services",
-        "webhook_force_deploy",
         "destroy_before_deploy",
         "ignore_services",
         "extra_args",
     ):
         assert CONFIG_RULES["stack"][name].treatment is Treatment.HONORED, name
+    for name in ("repo", "webhook_force_deploy"):  # refused aloud, with what to do instead
+        assert CONFIG_RULES["stack"][name].treatment is Treatment.REFUSED, name
 
 
 def test_unmanaged_kinds_warn_once_per_kind_with_count() -> None:

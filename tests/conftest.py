@@ -69,6 +69,10 @@ class Testbed:
         return str(self.raw["kopia"])
 
     @property
+    def mongotools(self) -> dict[str, str]:
+        return {t: str(self.raw.get(t, "")) for t in ("mongodump", "mongorestore")}
+
+    @property
     def ssh(self) -> dict[str, Any]:
         return dict(self.raw["ssh"])
 
@@ -136,6 +140,15 @@ def kopia_bin(testbed: Testbed) -> str:
     if not os.access(testbed.kopia, os.X_OK):
         missing("kopia", f"{testbed.kopia} not built")
     return testbed.kopia
+
+
+@pytest.fixture(scope="session")
+def mongotools(testbed: Testbed) -> dict[str, str]:
+    """The MongoDB Database Tools built by the test bed: name -> path (mongodump, mongorestore)."""
+    for name, path in testbed.mongotools.items():
+        if not path or not os.access(path, os.X_OK):
+            missing("mongotools", f"{name} not built at {path or 'the path in testbed.json'}")
+    return testbed.mongotools
 
 
 @pytest.fixture(scope="session")

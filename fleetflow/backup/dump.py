@@ -178,6 +178,8 @@ def dump_database(
     folder.mkdir(parents=True)
     try:
         if binary is not None:
+            with mongo_client(url):  # a clear "cannot be reached" before mongodump's own 30 s wait
+                pass
             run_mongodump(binary, url, database, partial)
             saved = _stats_from_files(folder, on_progress)
         else:

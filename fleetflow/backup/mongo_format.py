@@ -1,9 +1,10 @@
-"""mongodump's on-disk format (``--gzip``), written and read with pymongo's ``bson``.
+"""mongodump's on-disk format, written (``--gzip``) and read (gzip or not) with pymongo's ``bson``.
 
-Per collection: ``<coll>.bson.gz`` is the documents' raw BSON back to back;
-``<coll>.metadata.json.gz`` is canonical Extended JSON with the keys mongodump
+Per collection: ``<coll>.bson[.gz]`` is the documents' raw BSON back to back;
+``<coll>.metadata.json[.gz]`` is canonical Extended JSON with the keys mongodump
 writes (mongo-tools ``dump/metadata_dump.go``): ``options``, ``indexes``,
-``uuid`` (hex, no dashes), ``collectionName``, ``type``.
+``uuid`` (hex, no dashes), ``collectionName``, ``type``. Files ending ``.gz``
+are gzip-compressed, others plain.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from fleetflow.errors import BackupError
 
 _CANONICAL = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL)
 _RAW_CODEC = bson.CodecOptions(document_class=RawBSONDocument)
+_CHECK_CODEC: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(
+    datetime_conversion=bson.DatetimeConversion.DATETIME_AUTO
+)
 METADATA_KEYS = ("options", "indexes", "uuid", "collectionName", "type")
 
 
@@ -51,10 +55,17 @@ def write_metadata(path: Path, meta: Mapping[str, Any]) -> int:
     return path.stat().st_size
 
 
+def open_dump_file(path: Path) -> IO[bytes]:
+    """A dump file opened for reading: gunzipped when its name ends ``.gz``."""
+    if path.name.endswith(".gz"):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
 def read_metadata(path: Path) -> dict[str, Any]:
-    """Parse a ``.metadata.json.gz`` file (relaxed or canonical Extended JSON)."""
+    """Parse a ``.metadata.json[.gz]`` file (relaxed or canonical Extended JSON)."""
     try:
-        with gzip.open(path, "rb") as handle:
+        with open_dump_file(path) as handle:
             meta = json_util.loads(handle.read().decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise BackupError(f"cannot read collection metadata {path}: {exc}") from exc
@@ -64,12 +75,32 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 
 def iter_bson_file(path: Path) -> Iterator[RawBSONDocument]:
-    """Documents of a ``.bson.gz`` file, one at a time, as raw BSON (fields and types untouched)."""
+    """Documents of a ``.bson[.gz]`` file, one at a time, as raw BSON (fields and types untouched)."""
     try:
-        with gzip.open(path, "rb") as handle:
-            yield from bson.decode_file_iter(cast(IO[bytes], handle), codec_options=_RAW_CODEC)
+        with open_dump_file(path) as handle:
+            yield from bson.decode_file_iter(handle, codec_options=_RAW_CODEC)
     except (OSError, bson.errors.InvalidBSON, EOFError) as exc:
         raise BackupError(f"cannot read BSON dump {path}: {exc}", hint="the file is damaged") from exc
+
+
+def check_bson_file(path: Path) -> int:
+    """Decode every document of a ``.bson[.gz]`` file fully (framing, element types, UTF-8); the count.
+
+    Raises BackupError naming the file and the document number where the structure breaks.
+    """
+    count = 0
+    try:
+        with open_dump_file(path) as handle:
+            for _ in bson.decode_file_iter(handle, codec_options=_CHECK_CODEC):
+                count += 1
+    except (OSError, bson.errors.InvalidBSON, EOFError, ValueError) as exc:
+        raise BackupError(
+            f"{path}: document {count + 1} is not valid BSON: {exc}", hint="the file is damaged or truncated"
+        ) from exc
+    return count
+
+
+LEGACY_INDEX_OPTIONS = ("v", "ns")
 
 
 def index_specs(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -78,5 +109,5 @@ def index_specs(meta: Mapping[str, Any]) -> list[dict[str, Any]]:
     for index in meta.get("indexes", []):
         if index.get("name") == "_id_":
             continue
-        specs.append({k: v for k, v in index.items() if k not in {"v", "ns"}})
+        specs.append({k: v for k, v in index.items() if k not in LEGACY_INDEX_OPTIONS})
     return specs

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fleetflow.backup.kopia_models import BackupCommandFailed
 from fleetflow.backup.redact import mask_url, scrub
@@ -34,6 +35,22 @@ def resolve_tool(tool: DumpTool) -> tuple[DumpTool, str | None]:
     return DumpTool.MONGODUMP, found
 
 
+def uri_for_tools(url: str) -> str:
+    """``url`` without its path database, which mongodump refuses next to ``--db``.
+
+    In a MongoDB URL the path database is also the default ``authSource``; it is kept
+    as one when the URL carries credentials and names no ``authSource`` of its own.
+    """
+    parts = urlsplit(url)
+    path_db = parts.path.lstrip("/")
+    if not path_db:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if "@" in parts.netloc and not any(k.lower() == "authsource" for k, _ in query):
+        query.append(("authSource", path_db))
+    return urlunsplit((parts.scheme, parts.netloc, "/", urlencode(query), parts.fragment))
+
+
 def mongodump_argv(binary: str, config_file: Path, database: str, out_dir: Path) -> list[str]:
     """The command line: the URL (with any password) is only in ``config_file``."""
     return [binary, f"--config={config_file}", f"--db={database}", "--gzip", f"--out={out_dir}", "--quiet"]
@@ -44,7 +61,9 @@ def run_mongodump(binary: str, url: str, database: str, out_dir: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="ff-mongodump-") as private:
         config = Path(private) / "mongodump.yaml"
         config.touch(mode=0o600)
-        config.write_text(f"uri: {json.dumps(url)}\n", encoding="utf-8")  # JSON strings are YAML
+        config.write_text(
+            f"uri: {json.dumps(uri_for_tools(url))}\n", encoding="utf-8"
+        )  # JSON strings are YAML
         argv = mongodump_argv(binary, config, database, out_dir)
         try:
             done = subprocess.run(

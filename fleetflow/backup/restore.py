@@ -1,4 +1,9 @@
-"""Restore a dump in mongodump's layout into a database with pymongo (what ``mongorestore --gzip`` does)."""
+"""Restore a dump in mongodump's layout into a database with pymongo (what ``mongorestore`` does).
+
+Reads fleetflow's dumps (manifest checked) and folders written by ``mongodump``,
+gzip or not (each BSON file's structure checked instead). Indexes are recreated
+from the metadata, dropping options the target server refuses (see ``indexes``).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,17 @@ from pydantic import BaseModel, ConfigDict
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from fleetflow.backup import layout
-from fleetflow.backup.manifest import verify_manifest
+from fleetflow.backup.dump_folder import CollectionFiles, check_dump, collection_files, locate_dump
+from fleetflow.backup.indexes import restore_indexes
 from fleetflow.backup.mongo_client import mongo_client, mongo_failure
-from fleetflow.backup.mongo_format import index_specs, iter_bson_file, read_metadata
+from fleetflow.backup.mongo_format import iter_bson_file, read_metadata
 from fleetflow.errors import BackupError
 
 INSERT_BATCH = 1000
 
 
 class RestoreResult(BaseModel):
-    """What a restore wrote."""
+    """What a restore wrote, and how the dump was vouched for."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,40 +35,43 @@ class RestoreResult(BaseModel):
     documents: int
     indexes: int
     duration_seconds: float
+    manifest: bool = True
+    checked: str = ""
+    dropped_index_options: tuple[str, ...] = ()
 
 
-def _source_folder(dump_dir: Path, source_database: str | None) -> Path:
-    if source_database is not None:
-        folder = dump_dir / source_database
-        if not folder.is_dir():
-            raise BackupError(f"dump {dump_dir} holds no database {source_database}")
-        return folder
-    databases = sorted(p for p in dump_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(databases) != 1:
-        names = ", ".join(p.name for p in databases) or "(none)"
-        raise BackupError(f"dump {dump_dir} holds databases {names}", hint="pass source_database")
-    return databases[0]
+def _meta(coll: CollectionFiles) -> dict[str, Any]:
+    return read_metadata(coll.metadata) if coll.metadata is not None else {"indexes": []}
 
 
-def _restore_collection(db: Database[Any], meta_path: Path) -> tuple[str, int, int]:
-    meta = read_metadata(meta_path)
-    name = str(meta.get("collectionName") or meta_path.name.removesuffix(layout.METADATA_SUFFIX))
+def _restore_documents(db: Database[Any], coll: CollectionFiles, meta: dict[str, Any]) -> tuple[str, int]:
+    name = str(meta.get("collectionName") or coll.name)
     options = dict(meta.get("options") or {})
     if meta.get("type", "collection") == "view":
         db.command({"create": name, **options})
-        return name, 0, 0
+        return name, 0
     db.create_collection(name, **options)
     documents = 0
-    data = meta_path.with_name(f"{name}{layout.BSON_SUFFIX}")
-    if data.is_file():
-        stream = iter_bson_file(data)
+    if coll.data is not None:
+        stream = iter_bson_file(coll.data)
         while batch := list(islice(stream, INSERT_BATCH)):
             db[name].insert_many(batch, ordered=True)
             documents += len(batch)
-    specs = index_specs(meta)
-    if specs:
-        db.command({"createIndexes": name, "indexes": specs})
-    return name, documents, len(specs)
+    return name, documents
+
+
+def _prepare_target(db: Database[Any], *, drop: bool, indexes_only: bool) -> list[str]:
+    existing = [n for n in db.list_collection_names() if not n.startswith("system.")]
+    if indexes_only:
+        return existing
+    if existing and not drop:
+        raise BackupError(
+            f"database {db.name} is not empty ({len(existing)} collections)",
+            hint="restore into an empty database, or pass drop=True (--drop) to replace it",
+        )
+    if existing:
+        db.client.drop_database(db.name)
+    return []
 
 
 def restore_dump(
@@ -73,40 +81,52 @@ def restore_dump(
     *,
     source_database: str | None = None,
     drop: bool = False,
+    indexes_only: bool = False,
 ) -> RestoreResult:
-    """Restore ``dump_dir`` (a ``<stamp>`` folder) into ``database`` at ``url``.
+    """Restore ``dump_dir`` (a ``<stamp>`` / ``--out`` folder, or a database folder in one) into ``database``.
 
-    Checks the manifest first; refuses a database that already has collections unless ``drop``.
+    Checks the manifest, or without one each BSON file's structure, before writing anything;
+    refuses a database that already has collections unless ``drop``. ``indexes_only`` creates
+    only the indexes, on collections restored already (e.g. by ``mongorestore --noIndexRestore``).
     """
     started = time.perf_counter()
-    verify_manifest(dump_dir)
-    folder = _source_folder(dump_dir, source_database)
-    metas = sorted(folder.glob(f"*{layout.METADATA_SUFFIX}"))
+    dump = locate_dump(dump_dir, source_database)
+    check = check_dump(dump)
+    entries = [(coll, _meta(coll)) for coll in collection_files(dump.database)]
     # Collections first, views after (a view needs its source collection).
-    metas.sort(key=lambda p: read_metadata(p).get("type") == "view")
+    entries.sort(key=lambda e: e[1].get("type") == "view")
+    counts: dict[str, int] = {}
+    created = 0
+    dropped: list[str] = []
     with mongo_client(url) as client:
         db = client[database]
         try:
-            existing = [n for n in db.list_collection_names() if not n.startswith("system.")]
-            if existing and not drop:
-                raise BackupError(
-                    f"database {database} is not empty ({len(existing)} collections)",
-                    hint="restore into an empty database, or pass drop=True to replace it",
-                )
-            if existing:
-                client.drop_database(database)
-            counts: dict[str, int] = {}
-            indexes = 0
-            for meta_path in metas:
-                name, documents, made = _restore_collection(db, meta_path)
-                counts[name] = documents
-                indexes += made
+            existing = _prepare_target(db, drop=drop, indexes_only=indexes_only)
+            for coll, meta in entries:
+                if indexes_only:
+                    name = str(meta.get("collectionName") or coll.name)
+                    if meta.get("type", "collection") == "view":
+                        continue
+                    if name not in existing:
+                        raise BackupError(
+                            f"database {database} has no collection {name} to index",
+                            hint="restore the documents first (e.g. mongorestore --noIndexRestore)",
+                        )
+                else:
+                    name, counts[name] = _restore_documents(db, coll, meta)
+                if meta.get("type", "collection") == "collection":
+                    outcome = restore_indexes(db, name, meta)
+                    created += outcome.created
+                    dropped += outcome.dropped
         except PyMongoError as exc:
             raise mongo_failure(f"restore into database {database}", url, exc) from exc
     return RestoreResult(
         database=database,
         collections=counts,
         documents=sum(counts.values()),
-        indexes=indexes,
+        indexes=created,
         duration_seconds=round(time.perf_counter() - started, 3),
+        manifest=check.manifest,
+        checked=check.describe(),
+        dropped_index_options=tuple(dropped),
     )

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from fleetflow.backup import Kopia, list_dumps, mask_url, plan_retention, restore_dump
 from fleetflow.backup.config import BackupSettings, dumps_root, load_backup_settings
-from fleetflow.backup.layout import MANIFEST_NAME, format_stamp
+from fleetflow.backup.layout import format_stamp
 from fleetflow.errors import BackupError, ConfigError, FleetflowError
 from fleetflow.settings import load_settings
 
@@ -161,35 +161,51 @@ def list_backups(
         _console().print(_table("kopia snapshots", snaps, ("id", "source", "time", "files", "bytes")))
 
 
-def _dump_folder(path: Path) -> tuple[Path, str | None]:
-    """The ``<stamp>`` folder and source database for DUMP (a stamp folder, or a database in one)."""
-    if (path / MANIFEST_NAME).is_file():
-        return path, None
-    if (path.parent / MANIFEST_NAME).is_file():
-        return path.parent, path.name
-    raise BackupError(f"{path} is not a dump folder (no {MANIFEST_NAME})", hint="see `fleetflow backup list`")
-
-
 @restore_app.command("mongo")
 def restore_mongo(
-    source: Annotated[Path, typer.Option("--from", help="A dump folder (<root>/mongo/<label>/<stamp>).")],
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            help="A dump folder: fleetflow's <root>/mongo/<label>/<stamp>, a mongodump --out folder, "
+            "or one database folder in either.",
+        ),
+    ],
     target: Annotated[str, typer.Option("--to", help="mongodb://host:port/<database> to restore into.")],
     drop: Annotated[bool, typer.Option("--drop", help="Replace a non-empty target database.")] = False,
     database: Annotated[str | None, typer.Option(help="Target database (default: from the URL).")] = None,
+    indexes_only: Annotated[
+        bool,
+        typer.Option(
+            "--indexes-only",
+            help="Only create the dump's indexes on collections already restored "
+            "(e.g. after mongorestore --noIndexRestore).",
+        ),
+    ] = False,
 ) -> None:
     """Restore a Mongo dump into a database (refuses a non-empty one unless --drop)."""
     with _exit_on_error():
-        folder, source_db = _dump_folder(source)
         name = database or urlsplit(target).path.lstrip("/").split("/")[0]
         if not name:
             raise ConfigError(f"{mask_url(target)} names no database", hint="add /<database> or --database")
-        result = restore_dump(folder, target, name, source_database=source_db, drop=drop)
-        _console().print(
-            f"restored {result.documents} documents in {len(result.collections)} collections "
-            f"({result.indexes} indexes) into {name} at {mask_url(target)} "
-            f"in {result.duration_seconds:.1f} s",
-            highlight=False,
+        result = restore_dump(source, target, name, drop=drop, indexes_only=indexes_only)
+        out = _console()
+        out.print(result.checked, highlight=False)
+        what = (
+            f"created {result.indexes} indexes"
+            if indexes_only
+            else f"restored {result.documents} documents in {len(result.collections)} collections "
+            f"({result.indexes} indexes)"
         )
+        out.print(
+            f"{what} into {name} at {mask_url(target)} in {result.duration_seconds:.1f} s", highlight=False
+        )
+        if result.dropped_index_options:
+            out.print(
+                "index options dropped (the target server refuses them): "
+                + ", ".join(result.dropped_index_options),
+                highlight=False,
+            )
 
 
 @restore_app.command("files")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fleetflow.backup import DumpTool
-from fleetflow.backup.mongodump_tool import mongodump_argv, resolve_tool
+from fleetflow.backup.mongodump_tool import mongodump_argv, resolve_tool, uri_for_tools
 from fleetflow.errors import BackupError
 
 
@@ -42,3 +42,17 @@ def test_argv_carries_a_config_file_not_the_url() -> None:
         "--quiet",
     ]
     assert not any("mongodb://" in arg for arg in argv)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mongodb://127.0.0.1:27017/", "mongodb://127.0.0.1:27017/"),
+        ("mongodb://h:1", "mongodb://h:1"),
+        ("mongodb://h:1/fleetflow", "mongodb://h:1/"),
+        ("mongodb://u:p@h:1/admin", "mongodb://u:p@h:1/?authSource=admin"),
+        ("mongodb://u:p@h:1/app?authSource=other&tls=true", "mongodb://u:p@h:1/?authSource=other&tls=true"),
+    ],
+)
+def test_uri_for_tools_drops_the_path_database_but_keeps_the_auth_source(url: str, expected: str) -> None:
+    assert uri_for_tools(url) == expected

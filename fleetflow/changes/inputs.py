@@ -107,25 +107,25 @@ class _Collector:
         self._document(base, doc)
 
     def _document(self, base: str, doc: Mapping[str, Any]) -> None:
-        for entry in _as_list(doc.get("include")):
+        for entry in as_list(doc.get("include")):
             refs = entry.get("path") if isinstance(entry, Mapping) else entry
-            for ref in _as_list(refs):
+            for ref in as_list(refs):
                 if (target := self.file(base, ref)) is not None:
                     self.compose(target)
             if isinstance(entry, Mapping):
-                for env in _as_list(entry.get("env_file")):
+                for env in as_list(entry.get("env_file")):
                     self.file(base, env)
         for section in ("configs", "secrets"):
-            for spec in _mapping(doc.get(section)).values():
+            for spec in mapping_or_empty(doc.get(section)).values():
                 if isinstance(spec, Mapping):
                     self.file(base, spec.get("file"))
-        for service in _mapping(doc.get("services")).values():
+        for service in mapping_or_empty(doc.get("services")).values():
             if isinstance(service, Mapping):
                 self._service(base, service)
 
     def _service(self, base: str, service: Mapping[str, Any]) -> None:
         for key in ("env_file", "label_file"):
-            for env in _as_list(service.get(key)):
+            for env in as_list(service.get(key)):
                 self.file(base, env.get("path") if isinstance(env, Mapping) else env)
         build = service.get("build")
         if isinstance(build, str):
@@ -136,9 +136,9 @@ class _Collector:
             context_dir = repo_path(base, context) if isinstance(context, str) else None
             if context_dir is not None:
                 self.file(context_dir, build.get("dockerfile"))
-            for extra in _mapping(build.get("additional_contexts")).values():
+            for extra in mapping_or_empty(build.get("additional_contexts")).values():
                 self.directory(base, extra)
-        for volume in _as_list(service.get("volumes")):
+        for volume in as_list(service.get("volumes")):
             self.directory(base, _bind_source(volume))
         extends = service.get("extends")
         if isinstance(extends, Mapping) and (target := self.file(base, extends.get("file"))) is not None:
@@ -154,13 +154,15 @@ def _bind_source(volume: object) -> str | None:
     return None
 
 
-def _as_list(value: object) -> list[Any]:
+def as_list(value: object) -> list[Any]:
+    """A compose field that may be one value or a list, as a list."""
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
+def mapping_or_empty(value: object) -> Mapping[str, Any]:
+    """A compose field that should be a mapping, or {}."""
     return value if isinstance(value, Mapping) else {}
 
 

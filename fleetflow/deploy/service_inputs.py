@@ -16,17 +16,9 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from fleetflow.changes.inputs import as_list, mapping_or_empty
+
 INPUTS_LABEL = "fleetflow.inputs"
-
-
-def _as_list(value: object) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _bind_source(volume: object) -> str | None:
@@ -39,11 +31,11 @@ def _bind_source(volume: object) -> str | None:
 
 
 def _top_level_files(model: Mapping[str, Any], section: str, refs: object) -> list[str]:
-    declared = _mapping(model.get(section))
+    declared = mapping_or_empty(model.get(section))
     out = []
-    for ref in _as_list(refs):
+    for ref in as_list(refs):
         name = ref.get("source") if isinstance(ref, Mapping) else ref
-        spec = _mapping(declared.get(name)) if isinstance(name, str) else {}
+        spec = mapping_or_empty(declared.get(name)) if isinstance(name, str) else {}
         if isinstance(spec.get("file"), str):
             out.append(spec["file"])
     return out
@@ -52,12 +44,12 @@ def _top_level_files(model: Mapping[str, Any], section: str, refs: object) -> li
 def service_sources(model: Mapping[str, Any], service: Mapping[str, Any], cwd: str) -> list[str]:
     """Host paths (absolute) that ``service`` reads: bind sources, config/secret files, env files."""
     found: list[str] = []
-    for volume in _as_list(service.get("volumes")):
+    for volume in as_list(service.get("volumes")):
         if (source := _bind_source(volume)) is not None:
             found.append(source)
     for section in ("configs", "secrets"):
         found += _top_level_files(model, section, service.get(section))
-    for env in _as_list(service.get("env_file")):
+    for env in as_list(service.get("env_file")):
         path = env.get("path") if isinstance(env, Mapping) else env
         if isinstance(path, str):
             found.append(path)
@@ -82,9 +74,9 @@ def service_input_hashes(
     """
     contents = {posixpath.normpath(p): hashlib.sha256(c).hexdigest() for p, c in files.items()}
     out: dict[str, str] = {}
-    for name, service in sorted(_mapping(model.get("services")).items()):
+    for name, service in sorted(mapping_or_empty(model.get("services")).items()):
         entries: list[tuple[str, str]] = []
-        for source in service_sources(model, _mapping(service), cwd):
+        for source in service_sources(model, mapping_or_empty(service), cwd):
             rel = posixpath.relpath(source, base_dir)
             if rel == ".." or rel.startswith("../"):
                 entries.append((source, "outside"))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from fleetflow.errors import ResourceErrors
 from fleetflow.git import redact_url
@@ -30,7 +31,11 @@ FILES = {
 
 async def _artifact(key: str) -> str:
     async with get_client() as client:
-        found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        found = await client.read_artifacts(  # the newest: other tests in this session write the key too
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
     assert found, f"no {key} artifact"
     return str(found[0].data)
 

@@ -15,10 +15,9 @@ from typing import Any
 
 from prefect.deployments import arun_deployment
 
-from deployments import names
 from fleetflow.deploy import Action, inputs_digest
 from fleetflow.resources import Desired
-from fleetflow.runtime import context
+from fleetflow.runtime import context, names
 from fleetflow.runtime.hosts import is_agentless
 from fleetflow.runtime.servers import applied_server
 from fleetflow.runtime.snapshot import RepoSnapshot

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from fleetflow import __version__
 from fleetflow.cli import agent, backup, deploy, fleet, reconcile, serve, status, token
@@ -46,5 +47,5 @@ def main() -> None:
     except FleetflowError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_ERROR)

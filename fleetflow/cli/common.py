@@ -13,6 +13,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
+RESOURCE_PATH_HELP = "File or folder with resource files (repeatable; default syncs/ if present, else all)."
+
 
 def outcome_table(title: str, rows: list[dict[str, str]]) -> Table:
     table = Table(title=title)

@@ -157,4 +157,6 @@ def run_serve(
     )
     start_runner(deployments, stopper)
     stopper.phase = f"serving {sync_name} ({repo}, branch {branch})"
+    api = f", API on port {port}" if port else ""
+    stopper.say(f"serving {sync_name}: polls every {poll_seconds} s, health every minute{api}")
     stopper.wait()

@@ -69,7 +69,7 @@ def box(
     remote.commit("homelab", {**files, "syncs/resourcesync.toml": RESOURCE_SYNC})
     serve = ServeProcess(repo=remote.url, home=root / "home").start()
     try:
-        serve.wait_healthy()
+        serve.wait_serving()
         yield {"serve": serve, "remote": remote, "host": host, "image": testbed_image, "root": root}
     finally:
         serve.stop()

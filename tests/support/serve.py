@@ -113,6 +113,16 @@ class ServeProcess:
         wait_for("healthy /healthz", lambda: httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200,
                  timeout, self)  # fmt: skip
 
+    def wait_serving(self, timeout: float = 300) -> None:
+        """Healthy, and past start-up (deployments registered, runner started)."""
+        self.wait_healthy(timeout)
+        wait_for(
+            "'serving' in its output",
+            lambda: f"fleetflow serve: serving {self.sync}" in self.tail(),
+            timeout,
+            self,
+        )
+
     def signal_and_time(self, sig: signal.Signals, timeout: float = 30) -> float:
         """Send ``sig`` to serve alone (not its group); seconds until it exited."""
         assert self.popen is not None

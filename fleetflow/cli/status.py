@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fleetflow.cli.common import EXIT_ERROR
@@ -36,8 +37,14 @@ def status(
         for column in rows[0].keys() if rows else ["host"]:
             table.add_column(str(column), overflow="fold")
         for row in rows:
-            table.add_row(*(str(v) for v in row.values()))
+            table.add_row(*(_cell(k, v) for k, v in row.items()))
         Console().print(table)
     hosts = result.get("hosts", [])
-    if any(not h.get("reachable", True) or h.get("drift") for h in hosts):
+    if any(h.get("reachable") is not True or h.get("drift") for h in hosts):
         raise typer.Exit(EXIT_ERROR)
+
+
+def _cell(column: str, value: Any) -> str:
+    if column == "reachable":
+        return "[green]yes[/]" if value is True else "[red]no[/]"
+    return escape(str(value))

@@ -42,6 +42,10 @@ def main() -> None:
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+    else:
+        from fleetflow.runtime.local import quiet_run_logs
+
+        quiet_run_logs()
     try:
         app()
     except FleetflowError as exc:

@@ -22,6 +22,7 @@ def outcome_table(title: str, rows: list[dict[str, str]]) -> Table:
         table.add_column(column, overflow="fold")
     styles = {
         "good": "green",
+        "would_deploy": "cyan",
         "skipped": "dim",
         "failed": "red",
         "rolled_back": "yellow",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fleetflow.cli.common import EXIT_ERROR, err_console, outcome_table, resolve_repo
@@ -37,8 +38,13 @@ def reconcile(
     from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
-    repo, paths = resolve_repo(repo, resource_path)
-    result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force)
+    try:
+        repo, paths = resolve_repo(repo, resource_path)
+        result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force)
+    except FleetflowError as exc:
+        if not as_json:
+            raise
+        result = {"error": str(exc)}
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
@@ -87,11 +93,12 @@ def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
         console.print(table)
     elif plan_rows:
         console.print("plan: every resource matches the state DB")
-    if dry_run:
-        console.print(f"deploy rounds: {result.get('rounds')}")
-        return
     rows = outcome_rows(result.get("stacks", {}))
+    commit = str(result.get("commit", ""))[:12]
     if rows:
-        console.print(outcome_table(f"stacks at {str(result.get('commit', ''))[:12]}", rows))
+        title = f"stacks that would deploy at {commit}" if dry_run else f"stacks at {commit}"
+        console.print(outcome_table(title, rows))
+    elif dry_run and not result.get("error"):
+        console.print(f"no stack would deploy at {commit}: every stack's inputs match its last good deploy")
     if result.get("error"):
-        err_console.print(f"[bold red]error:[/] {result['error']}")
+        err_console.print(f"[bold red]error:[/] {escape(str(result['error']))}")

@@ -32,6 +32,7 @@ from fleetflow.runtime.select import stacks_to_consider
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import SyncOutcome
+from flows.register_hosts import register_hosts
 from tasks.fanout import deploy_round, destroy_removed
 from tasks.resources import load_desired, make_plan, open_repo
 
@@ -145,9 +146,7 @@ async def sync_resources(
         apply_plan(store, plan, desired, current, snapshot.commit)
         outcomes: dict[str, dict[str, Any]] = {}
         if fan_out == "deployments":
-            from deployments.register import ensure_fleet
-
-            await ensure_fleet(agent_servers(desired))
+            await register_hosts(agent_servers(desired))
         params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))
@@ -157,9 +156,7 @@ async def sync_resources(
         removed = [e.name for e in plan.changes if e.kind is Kind.STACK and e.action is Action.DELETE]
         outcomes |= await destroy_removed(removed, current, desired, fan_out=fan_out)
         if fan_out == "deployments" and deletes:
-            from deployments.register import ensure_fleet
-
-            await ensure_fleet(
+            await register_hosts(
                 {n for n, s in desired.resources.servers.items() if s.config.enabled}, remove_missing=True
             )
         failed = sorted(name for name, o in outcomes.items() if o.get("status") in FAILED)

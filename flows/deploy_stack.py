@@ -20,7 +20,9 @@ from fleetflow.runtime import context
 from fleetflow.runtime.hosts import connect_server
 from fleetflow.runtime.report import deploy_markdown
 from fleetflow.runtime.specs import deploy_spec
-from fleetflow.store import Severity
+from fleetflow.store import DeployStatus as StoreDeployStatus
+from fleetflow.store import Severity, StateStore
+from fleetflow.store.codec import utcnow
 from tasks.deploy import deploy_on_host
 from tasks.resources import load_desired, open_repo
 
@@ -29,6 +31,24 @@ def _run_name() -> str:
     p = flow_run.parameters
     commit = str(p.get("commit") or "head")[:7]
     return f"deploy {p.get('stack')} @ {p.get('server') or '?'} {commit}"
+
+
+def record_failure(store: StateStore, stack: str, server: str, commit: str, exc: BaseException) -> None:
+    """A deploy that never produced a result (host unreachable, timeout) still gets a record:
+    its host and reason are what ``status``, the API and the sync's outcome show.
+    """
+    now = utcnow()
+    store.record_deploy(
+        stack=stack,
+        server=server,
+        commit=commit,
+        fingerprint="",
+        status=StoreDeployStatus.FAILED,
+        started=now,
+        finished=now,
+        services={},
+        summary=str(exc) or type(exc).__name__,
+    )
 
 
 def alert_key(stack: str) -> str:
@@ -70,6 +90,7 @@ async def deploy_stack(
         store.open_alert(
             alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name} failed: {exc}"
         )
+        record_failure(store, stack, server_entry.name, snapshot.commit, exc)
         raise
     await acreate_markdown_artifact(
         key=f"deploy-{stack}".lower().replace("_", "-"),

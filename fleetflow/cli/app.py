@@ -39,6 +39,9 @@ app.add_typer(fleet.fleet_app, name="fleet", help="Fleet check, pull on hosts, a
 
 def main() -> None:
     """Console entry point: one clear paragraph on error, traceback only with --debug."""
+    from fleetflow.runtime.prefect_server import quiet_env
+
+    quiet_env()  # no Prefect analytics from any process fleetflow runs or starts
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")

@@ -18,6 +18,7 @@ from tests.support.gitrepo import GitRemote
 
 pytestmark = [pytest.mark.docker]
 
+STACK_ON_DARK = '[[stack]]\nname = "web"\n[stack.config]\nserver = "dark"\nrun_directory = "web"\n'
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
@@ -86,3 +87,23 @@ def test_dry_run_lists_what_would_deploy_and_a_failed_deploy_prints_no_traceback
         assert "dryone" in errors[0]
     finally:
         remove_projects(host, list(stacks))
+
+
+def test_a_stack_on_an_unreachable_host_carries_host_and_reason(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    files = {
+        "syncs/servers.toml": '[[server]]\nname = "dark"\n[server.config]\naddress = "unix:///nonexistent/ff.sock"\n',
+        "syncs/stacks.toml": STACK_ON_DARK,
+        "web/compose.yaml": compose("sleep 100", "fleetflow/busybox:latest"),
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    done = fleetflow(tmp_path / "home", "reconcile", str(repo), "--json")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    web = json.loads(done.stdout)["stacks"]["web"]
+    assert web["status"] == "failed"
+    assert web["host"] == "dark"
+    assert "unreachable" in web["reason"]
+    assert "/nonexistent/ff.sock" in web["reason"]

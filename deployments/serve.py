@@ -107,6 +107,9 @@ def start_runner(deployments: list[Any], stopper: Stopper) -> threading.Thread:
     """
     from prefect.runner import Runner
 
+    from fleetflow.runtime import duplicates
+
+    duplicates.install()
     runner = Runner(name="fleetflow-serve", pause_on_shutdown=False)
     stopper.phase = f"registering {len(deployments)} deployments with the Prefect API"
     for deployment in deployments:

@@ -14,9 +14,11 @@ from prefect import flow, get_run_logger, tags
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.runtime import flow_run
 
-from fleetflow.deploy import DeployResult, DeployStatus
+from fleetflow.deploy import DeployResult, DeployStatus, inputs_digest
+from fleetflow.deploy.backoff import alert_due, hold, streak
 from fleetflow.errors import DeployFailed, FleetflowError
 from fleetflow.runtime import context
+from fleetflow.runtime.history import StoreHistory, attempts
 from fleetflow.runtime.hosts import connect_server
 from fleetflow.runtime.report import deploy_markdown
 from fleetflow.runtime.specs import deploy_spec
@@ -65,6 +67,7 @@ async def deploy_stack(
     branch: str = "main",
     resource_paths: list[str] | None = None,
     force: bool = False,
+    retry_now: bool = False,
 ) -> dict[str, Any]:
     """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged."""
     settings = context.settings()
@@ -81,6 +84,22 @@ async def deploy_stack(
     host = connect_server(server_entry, settings)
     apply = force or entry.config.auto_update
     store = context.store()
+    past = attempts(store, stack)
+    digest = inputs_digest(spec)
+    waiting = hold(streak(past, digest), utcnow(), force=force or retry_now)
+    if waiting:
+        get_run_logger().info("%s @ %s: %s", stack, server_entry.name, waiting)
+        held = DeployResult(
+            host=server_entry.name,
+            stack=stack,
+            project=spec.project_name,
+            status=DeployStatus.SKIPPED,
+            reason=waiting,
+            commit=snapshot.commit,
+            inputs_digest=digest,
+        )
+        StoreHistory(store).record(held)  # neutral in the streak; the sync's outcome reads it
+        return held.model_dump(mode="json", exclude={"output_tail"})
     try:
         with tags(f"host:{server_entry.name}", f"stack:{stack}"):
             result: DeployResult = await deploy_on_host.with_options(
@@ -98,9 +117,10 @@ async def deploy_stack(
         description=f"deploy {stack} @ {server_entry.name} {snapshot.short}",
     )
     if result.status in (DeployStatus.FAILED, DeployStatus.ROLLED_BACK):
-        store.open_alert(
-            alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name}: {result.reason}"
-        )
+        if alert_due(past, digest):  # one alert per failure streak; retries back off quietly
+            store.open_alert(
+                alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name}: {result.reason}"
+            )
         raise DeployFailed(f"stack {stack} on {host.name} {result.status.value}: {result.reason}")
     store.resolve_alert(alert_key(stack))
     get_run_logger().info("%s %s: %s", stack, result.status.value, result.reason)

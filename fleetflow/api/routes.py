@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fleetflow.api.auth import ApiError, Principal, allow, require
 from fleetflow.api.launcher import LaunchedRun, Launcher
 from fleetflow.api.models import (
+    BackoffView,
     DeliveryView,
     DeployView,
     ErrorBody,
@@ -24,8 +25,10 @@ from fleetflow.api.models import (
 )
 from fleetflow.api.sources import Planner, SyncSource, source_for_stack, stack_target, sync_source
 from fleetflow.api.tokens import Role, TokenInfo, list_tokens, revoke_token
+from fleetflow.runtime.history import backoff_view, current_backoff
 from fleetflow.runtime.names import DeploymentNames
 from fleetflow.store import ResourceRecord, StateStore
+from fleetflow.store.codec import utcnow
 from fleetflow.webhook import DeliveryLog
 
 T = TypeVar("T")
@@ -108,7 +111,9 @@ def get_stack(name: str, _: Viewer, svc: Svc, limit: Annotated[int, Query(ge=1, 
     good = svc.store.last_good_deploy(name)
     deploys = [DeployView.of(d) for d in svc.store.deploy_history(name, limit=limit)]
     base = _summary(record, DeployView.of(good) if good else None)
-    return StackDetail(**base, config=record.config, deploys=deploys)
+    waiting = current_backoff(svc.store, name)
+    backoff = BackoffView(**backoff_view(waiting)) if waiting and waiting.next_attempt > utcnow() else None
+    return StackDetail(**base, config=record.config, deploys=deploys, backoff=backoff)
 
 
 @router.get("/servers", tags=["read"])
@@ -179,6 +184,7 @@ async def deploy_stack(
         "stack": name,
         "server": target.server,
         "force": force,
+        "retry_now": True,  # a deploy asked for by a person goes ahead even while backing off
     }
     run = await svc.launcher.launch(svc.names.deploy_stack(target.server), params, tags=_tags(caller))
     return _started(request, run)

@@ -26,9 +26,12 @@ def status(
     from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
+    from fleetflow.runtime import context
+    from fleetflow.runtime.history import backoffs
     from flows.health_check import health_check
 
     result: dict[str, Any] = asyncio.run(health_check(servers=server or None, check_updates=False))
+    result["backoff"] = backoffs(context.store())
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
@@ -39,6 +42,11 @@ def status(
         for row in rows:
             table.add_row(*(_cell(k, v) for k, v in row.items()))
         Console().print(table)
+        for stack, wait in sorted(result["backoff"].items()):
+            Console().print(
+                f"{escape(stack)}: backing off after {wait['failures']} failed deploy(s), "
+                f"next attempt at {wait['next_attempt']} (fleetflow reconcile --force retries now)"
+            )
     hosts = result.get("hosts", [])
     if any(h.get("reachable") is not True or h.get("drift") for h in hosts):
         raise typer.Exit(EXIT_ERROR)

@@ -9,53 +9,19 @@ Called by ``fleetflow deploy`` and, for servers added in git, by every
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from uuid import UUID
 
 from prefect import get_client
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-from prefect.types.entrypoint import EntrypointType
 
-from deployments import names
-from deployments.automations import ensure_zombie_automation
-from deployments.pools import CORE_POOL, PoolChanges, ensure_pool, sync_work_pools
 from deployments.serve import BACKUP_CRON
-from fleetflow.agent import pool_name
 from fleetflow.resources import SYNC_POLL_INTERVAL_SECONDS
+from fleetflow.runtime import names
+from fleetflow.runtime.pools import CORE_POOL, ensure_pool
+from flows.register_hosts import ENTRY, Registration, register_host, register_hosts
 
-ENTRY = EntrypointType.MODULE_PATH
-
-
-@dataclass
-class Registration:
-    """What one registration created or updated."""
-
-    pools: PoolChanges = field(default_factory=PoolChanges)
-    deployments: list[str] = field(default_factory=list)
-    automation_created: bool = False
-
-
-async def register_host(server: str) -> list[str]:
-    """``deploy-stack`` and ``stack-action`` deployments on ``server``'s pool."""
-    from flows.deploy_stack import deploy_stack
-    from flows.stack_action import stack_action
-
-    created = []
-    for flow_obj, full in (
-        (deploy_stack, names.deploy_stack(server)),
-        (stack_action, names.stack_action(server)),
-    ):
-        deployment = await flow_obj.ato_deployment(
-            name=full.split("/", 1)[1],
-            work_pool_name=pool_name(server),
-            entrypoint_type=ENTRY,
-            tags=[f"host:{server}"],
-            description=f"{flow_obj.name} on server {server} (its agent runs it)",
-        )
-        await deployment.aapply()
-        created.append(full)
-    return created
+__all__ = ["Registration", "deployment_ids", "ensure_fleet", "register_core", "register_host"]
 
 
 async def register_core(
@@ -121,15 +87,8 @@ async def register_core(
 
 
 async def ensure_fleet(servers: Iterable[str], *, remove_missing: bool = False) -> Registration:
-    """Pools and per-host deployments for ``servers`` (idempotent), plus the zombie-run automation."""
-    wanted = sorted(set(servers))
-    report = Registration()
-    async with get_client() as client:
-        report.pools = await sync_work_pools(client, wanted, remove_missing=remove_missing)
-    for server in wanted:
-        report.deployments += await register_host(server)
-    report.automation_created = await ensure_zombie_automation()
-    return report
+    """Pools and per-host deployments for ``servers`` (see :func:`flows.register_hosts.register_hosts`)."""
+    return await register_hosts(servers, remove_missing=remove_missing)
 
 
 async def deployment_ids(full_names: Iterable[str]) -> dict[str, UUID]:

@@ -8,13 +8,15 @@ the UI or the API, ``health-check`` every minute, ``backup-snapshot`` daily,
 and on ``--port`` the HTTP API, ``/healthz`` and ``/metrics`` plus, when
 ``FLEETFLOW_WEBHOOK_SECRET`` is set, the push webhook receiver: a verified push
 starts a ``poll-repo`` run here at once (no wait for the next poll of the API).
+The runner lives on its own thread and event loop; ``serve``'s
+:class:`~fleetflow.runtime.stopper.Stopper` owns the signals and stops it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import signal
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -24,10 +26,14 @@ from uuid import UUID
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, FlowRun
 from prefect.flows import Flow
 
+from fleetflow.api.sources import SyncSource
+from fleetflow.runtime import names
+from fleetflow.runtime.names import DeploymentNames
+from fleetflow.runtime.stopper import Stopper
 from fleetflow.runtime.warm_runner import WarmRunner
 from fleetflow.webhook import Trigger
 
-SERVE_NAME = "serve"
+SERVE_NAME = names.SERVE
 BACKUP_CRON = "30 3 * * *"
 QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "2"))
 """How often due runs (schedules, UI and API runs) are looked for; pushes start at once."""
@@ -85,8 +91,19 @@ def build_deployments(
 PushHandler = Callable[[Trigger], Awaitable[None]]
 
 
-def start_http(sync_name: str, branch: str, port: int, secret: str, on_push: PushHandler) -> threading.Thread:
-    """Serve the HTTP API (and, with a secret, the push webhook receiver) on ``port`` in a daemon thread."""
+def start_http(
+    sync_name: str,
+    branch: str,
+    port: int,
+    secret: str,
+    on_push: PushHandler,
+    source: SyncSource | None = None,
+) -> threading.Thread:
+    """Serve the HTTP API (and, with a secret, the push webhook receiver) on ``port`` in a daemon thread.
+
+    API actions run ``serve``'s own deployments (``deploy-stack/serve``, ``stack-action/serve``,
+    ``sync-resources/<sync>``) and read ``serve``'s own repository for its sync (``source``).
+    """
     import uvicorn
 
     from fleetflow.api import create_api_app
@@ -100,7 +117,13 @@ def start_http(sync_name: str, branch: str, port: int, secret: str, on_push: Pus
         if secret
         else None
     )
-    app = create_api_app(store, settings=context.settings(), webhook_app=webhook)
+    app = create_api_app(
+        store,
+        settings=context.settings(),
+        webhook_app=webhook,
+        names=DeploymentNames(serve=True),
+        local_sources=[source] if source else [],
+    )
     host = os.environ.get("FLEETFLOW_WEBHOOK_HOST", "127.0.0.1")
     # X-Forwarded-For is read by the app only from FLEETFLOW_TRUSTED_PROXIES, never by uvicorn
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
@@ -111,7 +134,7 @@ def start_http(sync_name: str, branch: str, port: int, secret: str, on_push: Pus
 
 
 class WarmServe:
-    """The runner of ``serve`` and the bridge from the webhook thread to it."""
+    """The runner of ``serve`` on its own thread, and the bridge from the webhook thread to it."""
 
     def __init__(self, entries: list[tuple[Flow[..., Any], Any]], *, poll_deployment: str) -> None:
         self.entries = entries
@@ -120,6 +143,7 @@ class WarmServe:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.runner: WarmRunner | None = None
         self.ready = threading.Event()
+        self.stop: asyncio.Event | None = None
 
     async def register(self) -> WarmRunner:
         """Create or update the deployments on the Prefect API; the runner that runs them here."""
@@ -143,32 +167,72 @@ class WarmServe:
             raise RuntimeError("serve is not ready to run flows yet")
         runner = self.runner
         deployment_id = self.ids[self.poll_deployment]
+        tags = ["webhook", *(f"delivery:{d}" for d in trigger.delivery_ids)]
 
         async def run() -> None:
-            run_id = await runner.trigger(deployment_id, tags=["webhook"])
+            run_id = await runner.trigger(deployment_id, tags=tags)
             await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
 
+    def start(self, stopper: Stopper) -> threading.Thread:
+        """Register and serve on a daemon thread; the stopper ends it (and it ends the stopper if it dies)."""
+
+        async def main() -> None:
+            self.stop = asyncio.Event()
+            runner = await self.register()
+            await runner.serve(self.stop)
+
+        def run() -> None:
+            try:
+                asyncio.run(main())
+            finally:
+                stopper.request("runner-exit")
+
+        def stop_runner() -> None:
+            """Cancel the runs in flight and stop polling; give it a moment, never more."""
+            loop, stop = self.loop, self.stop
+            if loop is not None and stop is not None and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(stop.set)
+                thread.join(timeout=1.0)
+
+        def in_progress() -> str:
+            return f"{len(self.runner.running) if self.runner else 0} flow run(s) in progress"
+
+        stopper.activity = in_progress
+        stopper.on_stop(stop_runner)
+        thread = threading.Thread(target=run, name="warm-runner", daemon=True)
+        thread.start()
+        return thread
+
 
 def run_serve(
-    repo: str, *, sync_name: str, branch: str, resource_paths: list[str], poll_seconds: int, webhook_port: int
+    repo: str,
+    *,
+    sync_name: str,
+    branch: str,
+    resource_paths: list[str],
+    poll_seconds: int,
+    port: int,
+    stopper: Stopper,
 ) -> None:
-    """Block serving ``repo`` until SIGINT or SIGTERM."""
+    """Serve ``repo`` until ``stopper`` is asked to stop (a signal, or the runner ending)."""
+    from fleetflow.runtime import duplicates
+
+    duplicates.install()
+    secret = os.environ.get("FLEETFLOW_WEBHOOK_SECRET", "")
+    source = SyncSource(name=sync_name, repo=repo, branch=branch, resource_paths=resource_paths)
     entries = build_deployments(
         repo, sync_name=sync_name, branch=branch, resource_paths=resource_paths, poll_seconds=poll_seconds
     )
-    warm = WarmServe(entries, poll_deployment=f"poll-repo/{sync_name}")
-    secret = os.environ.get("FLEETFLOW_WEBHOOK_SECRET", "")
-    if webhook_port:
-        start_http(sync_name, branch, webhook_port, secret, warm.on_push)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        runner = await warm.register()
-        await runner.serve(stop)
-
-    asyncio.run(main())
+    warm = WarmServe(entries, poll_deployment=names.poll_repo(sync_name))
+    if port:
+        stopper.phase = f"starting the HTTP API on port {port}"
+        start_http(sync_name, branch, port, secret, warm.on_push, source)
+    stopper.phase = f"registering {len(entries)} deployments with the Prefect API"
+    warm.start(stopper)
+    stopper.phase = f"serving {sync_name} ({repo}, branch {branch})"
+    api = f", API on port {port}" if port else ""
+    stopper.say(f"serving {sync_name}: polls every {poll_seconds} s, health every minute{api}")
+    stopper.wait()

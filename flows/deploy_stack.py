@@ -14,14 +14,18 @@ from prefect import flow, get_run_logger, tags
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.runtime import flow_run
 
-from fleetflow.deploy import DeployResult, DeployStatus
+from fleetflow.deploy import DeployResult, DeployStatus, inputs_digest
+from fleetflow.deploy.backoff import alert_due, hold, streak
 from fleetflow.errors import DeployFailed, FleetflowError
 from fleetflow.runtime import context
+from fleetflow.runtime.history import StoreHistory, attempts
 from fleetflow.runtime.hosts import connect_server
 from fleetflow.runtime.report import deploy_markdown
 from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.specs import deploy_spec
-from fleetflow.store import Severity
+from fleetflow.store import DeployStatus as StoreDeployStatus
+from fleetflow.store import Severity, StateStore
+from fleetflow.store.codec import utcnow
 from tasks.deploy import deploy_on_host
 from tasks.resources import load_desired, open_repo
 
@@ -30,6 +34,24 @@ def _run_name() -> str:
     p = flow_run.parameters
     commit = str(p.get("commit") or "head")[:7]
     return f"deploy {p.get('stack')} @ {p.get('server') or '?'} {commit}"
+
+
+def record_failure(store: StateStore, stack: str, server: str, commit: str, exc: BaseException) -> None:
+    """A deploy that never produced a result (host unreachable, timeout) still gets a record:
+    its host and reason are what ``status``, the API and the sync's outcome show.
+    """
+    now = utcnow()
+    store.record_deploy(
+        stack=stack,
+        server=server,
+        commit=commit,
+        fingerprint="",
+        status=StoreDeployStatus.FAILED,
+        started=now,
+        finished=now,
+        services={},
+        summary=str(exc) or type(exc).__name__,
+    )
 
 
 def alert_key(stack: str) -> str:
@@ -46,6 +68,7 @@ async def deploy_stack(
     branch: str = "main",
     resource_paths: list[str] | None = None,
     force: bool = False,
+    retry_now: bool = False,
 ) -> dict[str, Any]:
     """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged."""
     settings = context.settings()
@@ -64,6 +87,22 @@ async def deploy_stack(
     host = connect_server(server_entry, settings)
     apply = force or entry.config.auto_update
     store = context.store()
+    past = attempts(store, stack)
+    digest = inputs_digest(spec)
+    waiting = hold(streak(past, digest), utcnow(), force=force or retry_now)
+    if waiting:
+        get_run_logger().info("%s @ %s: %s", stack, server_entry.name, waiting)
+        held = DeployResult(
+            host=server_entry.name,
+            stack=stack,
+            project=spec.project_name,
+            status=DeployStatus.SKIPPED,
+            reason=waiting,
+            commit=snapshot.commit,
+            inputs_digest=digest,
+        )
+        StoreHistory(store).record(held)  # neutral in the streak; the sync's outcome reads it
+        return held.model_dump(mode="json", exclude={"output_tail"})
     try:
         with tags(f"host:{server_entry.name}", f"stack:{stack}"):
             result: DeployResult = await deploy_on_host.with_options(
@@ -73,6 +112,7 @@ async def deploy_stack(
         store.open_alert(
             alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name} failed: {exc}"
         )
+        record_failure(store, stack, server_entry.name, snapshot.commit, exc)
         raise
     await acreate_markdown_artifact(
         key=f"deploy-{stack}".lower().replace("_", "-"),
@@ -80,9 +120,10 @@ async def deploy_stack(
         description=f"deploy {stack} @ {server_entry.name} {snapshot.short}",
     )
     if result.status in (DeployStatus.FAILED, DeployStatus.ROLLED_BACK):
-        store.open_alert(
-            alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name}: {result.reason}"
-        )
+        if alert_due(past, digest):  # one alert per failure streak; retries back off quietly
+            store.open_alert(
+                alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name}: {result.reason}"
+            )
         raise DeployFailed(f"stack {stack} on {host.name} {result.status.value}: {result.reason}")
     store.resolve_alert(alert_key(stack))
     get_run_logger().info("%s %s: %s", stack, result.status.value, result.reason)

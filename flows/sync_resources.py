@@ -13,21 +13,27 @@ Ad hoc::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.runtime import flow_run
 
+from fleetflow.deploy import inputs_digest
 from fleetflow.errors import FleetflowError, ResourceErrors
 from fleetflow.resources import Action, Desired, Kind, render_rows, render_text, summary
 from fleetflow.runtime import context
 from fleetflow.runtime.apply import apply_plan, as_state, read_current
+from fleetflow.runtime.history import StoreHistory
 from fleetflow.runtime.host_checks import check_host_files
 from fleetflow.runtime.hosts import is_agentless
 from fleetflow.runtime.report import errors_markdown, outcome_rows, warnings_markdown
 from fleetflow.runtime.select import stacks_to_consider
+from fleetflow.runtime.snapshot import RepoSnapshot
+from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import SyncOutcome
+from flows.register_hosts import register_hosts
 from tasks.fanout import deploy_round, destroy_removed
 from tasks.resources import load_desired, make_plan, open_repo
 from tasks.validate import check_stacks
@@ -39,6 +45,39 @@ FAILED = {"failed", "rolled_back", "crashed", "cancelled", "invalid"}
 def agent_servers(desired: Desired) -> set[str]:
     """Enabled servers that run an agent (SSH servers are deployed to from core, no pool)."""
     return {n for n, s in desired.resources.servers.items() if s.config.enabled and not is_agentless(s)}
+
+
+def would_deploy(
+    desired: Desired,
+    snapshot: RepoSnapshot,
+    rounds: Sequence[Sequence[str]],
+    why: Mapping[str, Sequence[str]],
+    history: StoreHistory,
+    force: bool,
+) -> dict[str, dict[str, Any]]:
+    """The dry run's stack outcomes: each stack a real run would deploy, its host and why.
+
+    Decided from the inputs alone (no host is contacted): a stack whose inputs
+    digest matches its last good deploy is left out; container drift is found
+    at deploy time and by the health round.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name in (n for stacks in rounds for n in stacks):
+        last = history.last_good(name)
+        reason = "; ".join(why.get(name, ())) or "changed"
+        if not force and last is not None:
+            if last.inputs_digest == inputs_digest(deploy_spec(name, desired, snapshot)):
+                continue
+            reason = f"inputs changed since {last.commit[:12]} (config, files or variables)"
+        elif last is None and not force:
+            reason = "first deploy (no good deploy recorded)"
+        out[name] = {
+            "status": "would_deploy",
+            "host": desired.stacks[name].config.server,
+            "commit": snapshot.commit,
+            "reason": reason,
+        }
+    return out
 
 
 def _run_name() -> str:
@@ -124,7 +163,7 @@ async def sync_resources(
             "commit": snapshot.commit,
             "plan": rows,
             "rounds": [list(r) for r in plan.rounds],
-            "stacks": {},
+            "stacks": would_deploy(desired, snapshot, plan.rounds, candidates, StoreHistory(store), force),
             "invalid": {n: str(f) for n, f in gate.invalid.items()},
             **({"error": gate.summary()} if gate.invalid else {}),
             "warnings": warnings,
@@ -143,9 +182,7 @@ async def sync_resources(
             n: o for n, o in gate.outcomes(snapshot.commit).items() if n in candidates
         }
         if fan_out == "deployments":
-            from deployments.register import ensure_fleet
-
-            await ensure_fleet(agent_servers(desired))
+            await register_hosts(agent_servers(desired))
         params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))
@@ -155,9 +192,7 @@ async def sync_resources(
         removed = [e.name for e in plan.changes if e.kind is Kind.STACK and e.action is Action.DELETE]
         outcomes |= await destroy_removed(removed, current, desired, fan_out=fan_out)
         if fan_out == "deployments" and deletes:
-            from deployments.register import ensure_fleet
-
-            await ensure_fleet(
+            await register_hosts(
                 {n for n, s in desired.resources.servers.items() if s.config.enabled}, remove_missing=True
             )
         failed = sorted(name for name, o in outcomes.items() if o.get("status") in FAILED)

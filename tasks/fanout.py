@@ -15,11 +15,10 @@ from typing import Any
 
 from prefect.deployments import arun_deployment
 
-from deployments import names
 from fleetflow.deploy import Action, inputs_digest
 from fleetflow.deploy.changes import why_deploy
 from fleetflow.resources import Desired
-from fleetflow.runtime import context
+from fleetflow.runtime import context, names
 from fleetflow.runtime.history import StoreHistory
 from fleetflow.runtime.hosts import connect_server, is_agentless
 from fleetflow.runtime.servers import applied_server

@@ -5,7 +5,7 @@ push webhook receiver (its routes included here, its lifespan chained), with one
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio.to_thread
@@ -23,7 +23,7 @@ from fleetflow.api.launcher import DeploymentMissing, Launcher, PrefectLauncher
 from fleetflow.api.metrics import StoreCollector, metrics_registry
 from fleetflow.api.models import DeliveryView
 from fleetflow.api.routes import ERRORS, Services, Svc, Viewer, get_delivery, router
-from fleetflow.api.sources import NotFound, Planner, store_planner
+from fleetflow.api.sources import NotFound, Planner, SyncSource, store_planner
 from fleetflow.api.tokens import TokenVerifier
 from fleetflow.errors import (
     ComponentUnavailable,
@@ -35,6 +35,7 @@ from fleetflow.errors import (
     StoreUnavailable,
 )
 from fleetflow.limits import limit
+from fleetflow.runtime.names import DeploymentNames
 from fleetflow.settings import Settings, load_settings
 from fleetflow.store import StateStore
 from fleetflow.webhook import DeliveryLog
@@ -116,8 +117,14 @@ def create_api_app(
     prefect: PrefectProbe | None = None,
     max_poll_age_s: float | None = None,
     metrics_interval_s: float = 10.0,
+    names: DeploymentNames | None = None,
+    local_sources: Sequence[SyncSource] = (),
 ) -> FastAPI:
-    """The API app over ``store``; ``launcher`` defaults to Prefect, ``webhook_app`` joins the same app."""
+    """The API app over ``store``; ``launcher`` defaults to Prefect, ``webhook_app`` joins the same app.
+
+    ``names`` maps actions to Prefect deployments (per-host pools by default); ``local_sources``
+    are the syncs this process serves itself (``fleetflow serve``), preferred over the state DB.
+    """
     cfg = settings or load_settings()
     deliveries: DeliveryLog | None = getattr(webhook_app.state, "deliveries", None) if webhook_app else None
     probe = prefect or prefect_probe()
@@ -145,6 +152,8 @@ def create_api_app(
         launcher=launcher or PrefectLauncher(),
         planner=planner or store_planner(store, cfg),
         deliveries=deliveries,
+        names=names or DeploymentNames(),
+        local=tuple(local_sources),
     )
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(FleetflowError, _fleetflow_error)

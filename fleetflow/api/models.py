@@ -68,11 +68,21 @@ class StackSummary(Body):
     last_good: DeployView | None = None
 
 
+class BackoffView(Body):
+    """A stack backing off after failed deploys of the same inputs (retried at ``next_attempt``)."""
+
+    failures: int
+    last_failure: str
+    next_attempt: str
+    inputs: str
+
+
 class StackDetail(StackSummary):
     """An applied stack: its config as applied and its latest deploys."""
 
     config: dict[str, Any]
     deploys: list[DeployView]
+    backoff: BackoffView | None = None
 
 
 class ServerSummary(Body):

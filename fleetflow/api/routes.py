@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 
-from deployments import names
 from fleetflow.api.auth import ApiError, Principal, allow, require
 from fleetflow.api.launcher import LaunchedRun, Launcher
 from fleetflow.api.models import (
+    BackoffView,
     DeliveryView,
     DeployView,
     ErrorBody,
@@ -23,10 +23,13 @@ from fleetflow.api.models import (
     StackDetail,
     StackSummary,
 )
-from fleetflow.api.sources import Planner, source_for_stack, stack_target, sync_source
+from fleetflow.api.sources import Planner, SyncSource, source_for_stack, stack_target, sync_source
 from fleetflow.api.tokens import Role, TokenInfo, list_tokens, revoke_token
 from fleetflow.resources.credentials import mask_credentials
+from fleetflow.runtime.history import backoff_view, current_backoff
+from fleetflow.runtime.names import DeploymentNames
 from fleetflow.store import ResourceRecord, StateStore
+from fleetflow.store.codec import utcnow
 from fleetflow.webhook import DeliveryLog
 
 T = TypeVar("T")
@@ -46,6 +49,10 @@ class Services:
     launcher: Launcher
     planner: Planner
     deliveries: DeliveryLog | None = None
+    names: DeploymentNames = field(default_factory=DeploymentNames)
+    """Which deployment runs what (per-host pools on a fleet, one in-process set under ``serve``)."""
+    local: tuple[SyncSource, ...] = ()
+    """Syncs this process serves itself (``serve``'s own): they win over the state DB's entries."""
 
 
 def services(request: Request) -> Services:
@@ -107,8 +114,10 @@ def get_stack(
     good = svc.store.last_good_deploy(name)
     deploys = [DeployView.of(d) for d in svc.store.deploy_history(name, limit=limit)]
     base = _summary(record, DeployView.of(good) if good else None)
+    waiting = current_backoff(svc.store, name)
+    backoff = BackoffView(**backoff_view(waiting)) if waiting and waiting.next_attempt > utcnow() else None
     config = record.config if caller.role.allows(Role.ADMIN) else mask_credentials(record.config)
-    return StackDetail(**base, config=config, deploys=deploys)
+    return StackDetail(**base, config=config, deploys=deploys, backoff=backoff)
 
 
 @router.get("/servers", tags=["read"])
@@ -170,7 +179,7 @@ async def deploy_stack(
 ) -> LaunchedRun:
     """Deploy the stack at its applied commit on its server (``force``: even when unchanged)."""
     target = await _blocking(lambda: stack_target(svc.store, name))
-    source = await _blocking(lambda: source_for_stack(svc.store, name, sync))
+    source = await _blocking(lambda: source_for_stack(svc.store, name, sync, local=svc.local))
     params = {
         "repo": source.repo,
         "branch": source.branch,
@@ -179,8 +188,9 @@ async def deploy_stack(
         "stack": name,
         "server": target.server,
         "force": force,
+        "retry_now": True,  # a deploy asked for by a person goes ahead even while backing off
     }
-    run = await svc.launcher.launch(names.deploy_stack(target.server), params, tags=_tags(caller))
+    run = await svc.launcher.launch(svc.names.deploy_stack(target.server), params, tags=_tags(caller))
     return _started(request, run)
 
 
@@ -192,7 +202,7 @@ async def stack_action(
     allow(caller, Role.ADMIN if action is StackAction.DESTROY else Role.OPERATOR, action.value)
     target = await _blocking(lambda: stack_target(svc.store, name))
     params = {"stack": name, "server": target.server, "action": action.value, "project": target.project}
-    run = await svc.launcher.launch(names.stack_action(target.server), params, tags=_tags(caller))
+    run = await svc.launcher.launch(svc.names.stack_action(target.server), params, tags=_tags(caller))
     return _started(request, run)
 
 
@@ -201,12 +211,12 @@ async def run_sync(
     name: str, request: Request, caller: Operator, svc: Svc, dry_run: bool = False, force: bool = False
 ) -> LaunchedRun | PlanView:
     """Run the resource sync now; ``dry_run`` returns its plan at the branch head and changes nothing."""
-    source = await _blocking(lambda: sync_source(svc.store, name))
+    source = await _blocking(lambda: sync_source(svc.store, name, local=svc.local))
     if dry_run:
         result = await _blocking(lambda: svc.planner(source, force))
         return PlanView(sync=name, **result)
     params = {"force": True} if force else {}
-    run = await svc.launcher.launch(names.sync_resources(name), params, tags=_tags(caller))
+    run = await svc.launcher.launch(svc.names.sync_resources(source.name), params, tags=_tags(caller))
     return _started(request, run)
 
 

@@ -6,7 +6,7 @@ branch head against the applied state, changing nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,8 +81,13 @@ def stack_target(store: StateStore, name: str) -> StackTarget:
     )
 
 
-def sync_source(store: StateStore, name: str) -> SyncSource:
-    """The applied resource sync ``name`` and its repository; :class:`NotFound` when absent."""
+def sync_source(store: StateStore, name: str, *, local: Sequence[SyncSource] = ()) -> SyncSource:
+    """The resource sync ``name`` and its repository: one of ``local`` (the syncs this process
+    serves, e.g. ``fleetflow serve``'s own), else the applied one; :class:`NotFound` when absent.
+    """
+    for own in local:
+        if own.name == name:
+            return own
     record = store.get_resource("resource_sync", name)
     if record is None:
         raise NotFound(f"no resource sync {name!r} in the state DB", hint="Check the name.")
@@ -109,10 +114,16 @@ def sync_source(store: StateStore, name: str) -> SyncSource:
     )
 
 
-def source_for_stack(store: StateStore, stack: str, sync: str | None = None) -> SyncSource:
-    """The sync whose repository holds ``stack``: ``sync`` if given, the only one, or the one that ran it."""
+def source_for_stack(
+    store: StateStore, stack: str, sync: str | None = None, *, local: Sequence[SyncSource] = ()
+) -> SyncSource:
+    """The sync whose repository holds ``stack``: ``sync`` if given, the only local one (``serve``
+    reads one repository), the only applied one, or the one that ran it.
+    """
     if sync:
-        return sync_source(store, sync)
+        return sync_source(store, sync, local=local)
+    if len(local) == 1:
+        return local[0]
     names = [r.name for r in store.list_resources("resource_sync")]
     if len(names) == 1:
         return sync_source(store, names[0])

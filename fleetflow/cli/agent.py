@@ -15,7 +15,7 @@ agent_app = typer.Typer(help="Run or install the agent (a Prefect worker on pool
 @agent_app.callback(invoke_without_command=True)
 def agent(
     ctx: typer.Context,
-    server: Annotated[str, typer.Option(help="The [[server]] name whose pool this agent serves.")] = "",
+    server: Annotated[str, typer.Option(help=r"The \[\[server]] name whose pool this agent serves.")] = "",
     query_seconds: Annotated[
         int, typer.Option(help="How often the worker asks for work (latency vs API load).")
     ] = 10,
@@ -49,7 +49,7 @@ def agent(
 
 @agent_app.command("install")
 def agent_install(
-    server: Annotated[str, typer.Option(help="The [[server]] name of this host.")],
+    server: Annotated[str, typer.Option(help=r"The \[\[server]] name of this host.")],
     unit_dir: Annotated[Path, typer.Option(help="Where to write the systemd unit.")] = Path(
         "/etc/systemd/system"
     ),

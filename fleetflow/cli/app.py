@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from fleetflow import __version__
 from fleetflow.cli import (
@@ -51,13 +52,20 @@ app.add_typer(prefect_server.prefect_server_app, name="prefect-server")
 
 def main() -> None:
     """Console entry point: one clear paragraph on error, traceback only with --debug."""
+    from fleetflow.runtime.prefect_server import quiet_env
+
+    quiet_env()  # no Prefect analytics from any process fleetflow runs or starts
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+    else:
+        from fleetflow.runtime.local import quiet_run_logs
+
+        quiet_run_logs()
     try:
         app()
     except FleetflowError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_ERROR)

@@ -13,6 +13,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
+RESOURCE_PATH_HELP = "File or folder with resource files (repeatable; default syncs/ if present, else all)."
+
 
 def outcome_table(title: str, rows: list[dict[str, str]]) -> Table:
     table = Table(title=title)
@@ -20,6 +22,7 @@ def outcome_table(title: str, rows: list[dict[str, str]]) -> Table:
         table.add_column(column, overflow="fold")
     styles = {
         "good": "green",
+        "would_deploy": "cyan",
         "skipped": "dim",
         "failed": "red",
         "rolled_back": "yellow",

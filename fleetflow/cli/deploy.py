@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fleetflow.cli.common import resolve_repo
+from fleetflow.cli.common import RESOURCE_PATH_HELP, resolve_repo
 from fleetflow.errors import FleetflowError
 
 
@@ -16,7 +16,10 @@ def deploy(
     repo: Annotated[str, typer.Argument(help="Git URL (or path) of the repository with the resource files.")],
     sync: Annotated[str, typer.Option(help="Name of this resource sync (deployment names use it).")] = "main",
     branch: Annotated[str, typer.Option(help="Tracked branch.")] = "main",
-    resource_path: Annotated[list[str] | None, typer.Option("--resource-path", "-r")] = None,
+    resource_path: Annotated[
+        list[str] | None,
+        typer.Option("--resource-path", "-r", help=RESOURCE_PATH_HELP),
+    ] = None,
     poll_seconds: Annotated[int, typer.Option(help="Poll interval.")] = 300,
 ) -> None:
     """Register fleetflow on the Prefect server at PREFECT_API_URL: pools, deployments, schedules.

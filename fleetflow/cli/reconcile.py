@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fleetflow.cli.common import (
@@ -56,8 +57,13 @@ def reconcile(
 
     quiet_prefect_defaults()
     err_console.print(prefect_api_for_one_shot(keep_server=keep_server), style="dim", highlight=False)
-    repo, paths = resolve_repo(repo, resource_path)
-    result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force, strict=strict)
+    try:
+        repo, paths = resolve_repo(repo, resource_path)
+        result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force, strict=strict)
+    except FleetflowError as exc:
+        if not as_json:
+            raise
+        result = {"error": str(exc)}
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
@@ -122,12 +128,14 @@ def _print_result(result: dict[str, Any], *, dry_run: bool) -> None:
         for warning in warnings:
             console.print(f"  ! {warning}", markup=False, highlight=False, style="yellow")
     if dry_run:
-        console.print(f"deploy rounds: {result.get('rounds')}")
         for stack, outcome in sorted((result.get("host_files") or {}).items()):
-            console.print(f"files on host of {stack}: {outcome}")
-        return
+            console.print(f"files on host of {stack}: {outcome}", markup=False, highlight=False)
     rows = outcome_rows(result.get("stacks", {}))
+    commit = str(result.get("commit", ""))[:12]
     if rows:
-        console.print(outcome_table(f"stacks at {str(result.get('commit', ''))[:12]}", rows))
+        title = f"stacks that would deploy at {commit}" if dry_run else f"stacks at {commit}"
+        console.print(outcome_table(title, rows))
+    elif dry_run and not result.get("error"):
+        console.print(f"no stack would deploy at {commit}: every stack's inputs match its last good deploy")
     if result.get("error"):
-        err_console.print(f"[bold red]error:[/] {result['error']}")
+        err_console.print(f"[bold red]error:[/] {escape(str(result['error']))}")

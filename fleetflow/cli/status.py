@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fleetflow.cli.common import EXIT_ERROR, err_console, prefect_api_for_one_shot
@@ -26,9 +27,12 @@ def status(
 
     quiet_prefect_defaults()
     err_console.print(prefect_api_for_one_shot(keep_server=True), style="dim", highlight=False)
+    from fleetflow.runtime import context
+    from fleetflow.runtime.history import backoffs
     from flows.health_check import health_check
 
     result: dict[str, Any] = asyncio.run(health_check(servers=server or None, check_updates=False))
+    result["backoff"] = backoffs(context.store())
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
@@ -37,8 +41,19 @@ def status(
         for column in rows[0].keys() if rows else ["host"]:
             table.add_column(str(column), overflow="fold")
         for row in rows:
-            table.add_row(*(str(v) for v in row.values()))
+            table.add_row(*(_cell(k, v) for k, v in row.items()))
         Console().print(table)
+        for stack, wait in sorted(result["backoff"].items()):
+            Console().print(
+                f"{escape(stack)}: backing off after {wait['failures']} failed deploy(s), "
+                f"next attempt at {wait['next_attempt']} (fleetflow reconcile --force retries now)"
+            )
     hosts = result.get("hosts", [])
-    if any(not h.get("reachable", True) or h.get("drift") for h in hosts):
+    if any(h.get("reachable") is not True or h.get("drift") for h in hosts):
         raise typer.Exit(EXIT_ERROR)
+
+
+def _cell(column: str, value: Any) -> str:
+    if column == "reachable":
+        return "[green]yes[/]" if value is True else "[red]no[/]"
+    return escape(str(value))

@@ -15,14 +15,16 @@ def _pct(value: float | None) -> str:
 def fleet_rows(
     facts: Sequence[HostFacts], drift: Sequence[DriftRow], alerts: Mapping[str, int]
 ) -> list[dict[str, object]]:
-    """Rows: host, reachable, engine, running/total, unhealthy, cpu, mem, disk max, drift, alerts."""
+    """Rows: host, reachable (a bool), engine, running/total, unhealthy, cpu, mem, disk max, drift, alerts,
+    and the full reason a host is unreachable (empty when it is reachable).
+    """
     drift_count: dict[str, int] = {}
     for row in drift:
         drift_count[row.host] = drift_count.get(row.host, 0) + 1
     return [
         {
             "host": f.host,
-            "reachable": "yes" if f.reachable else f"no: {f.error[:60]}",
+            "reachable": f.reachable,
             "engine": f.engine_version or "-",
             "containers": f"{f.running}/{len(f.containers)}",
             "unhealthy": f.unhealthy,
@@ -31,6 +33,7 @@ def fleet_rows(
             "disk max": _pct(f.disk_max),
             "drift": drift_count.get(f.host, 0),
             "alerts": alerts.get(f.host, 0),
+            "reason": "" if f.reachable else f.error or "unreachable",
         }
         for f in sorted(facts, key=lambda f: f.host)
     ]

@@ -52,9 +52,10 @@ def compose_argv(
     *,
     files: Sequence[str] = (),
     env_files: Sequence[str] = (),
+    command: Sequence[str] = ("docker", "compose"),
 ) -> list[str]:
-    """``docker compose`` argv for ``project`` with plain, uncoloured progress output."""
-    argv = ["docker", "compose", "--ansi", "never", "--progress", "plain", "-p", project]
+    """``docker compose`` (or ``command``) argv for ``project`` with plain, uncoloured progress output."""
+    argv = [*command, "--ansi", "never", "--progress", "plain", "-p", project]
     for f in files:
         argv += ["-f", f]
     for e in env_files:

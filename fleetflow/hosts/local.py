@@ -14,6 +14,7 @@ import docker
 
 from fleetflow.errors import ComponentUnavailable, FleetflowError
 from fleetflow.hosts.base import OnLine, RunResult, compose_argv
+from fleetflow.hosts.compose_cli import local_compose
 from fleetflow.hosts.process import run_process
 
 
@@ -131,5 +132,5 @@ class LocalHost:
         on_line: OnLine | None = None,
         check: bool = True,
     ) -> RunResult:
-        argv = compose_argv(project, args, files=files, env_files=env_files)
+        argv = compose_argv(project, args, files=files, env_files=env_files, command=local_compose())
         return await self.run(argv, cwd=cwd, timeout=timeout, on_line=on_line, check=check)

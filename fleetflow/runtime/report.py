@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fleetflow.deploy import DeployResult
+from fleetflow.store import StateStore
 
 
 def short_commit(commit: str) -> str:
@@ -61,6 +62,12 @@ def errors_markdown(title: str, errors: Sequence[str]) -> str:
     return "\n".join([f"## {title}", "", *(f"- {e}" for e in errors)])
 
 
+def _server_of(store: StateStore, stack: str) -> str:
+    record = store.get_resource("stack", stack)
+    config = record.config.get("config", {}) if record is not None else {}
+    return str(config.get("server", "")) if isinstance(config, dict) else ""
+
+
 def sync_result_from_store(repo: str) -> dict[str, Any]:
     """The newest sync run of ``repo`` as recorded (for a failed run whose result was not returned)."""
     from fleetflow.git import redact_url
@@ -76,6 +83,6 @@ def sync_result_from_store(repo: str) -> dict[str, Any]:
         history = store.deploy_history(name, limit=1)
         last = history[0] if history else None
         reason = last.summary if last is not None and last.commit == run.commit else ""
-        server = last.server if last is not None else ""
+        server = last.server if last is not None else _server_of(store, name)
         stacks[name] = {"status": status, "host": server, "commit": run.commit, "reason": reason}
     return {"commit": run.commit, "plan": run.plan, "stacks": stacks}

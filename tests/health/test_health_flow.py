@@ -78,8 +78,9 @@ def test_health_round_drift_heal_alerts_and_updates(
 
         first = asyncio.run(health_check())
         rows = {r["host"]: r for r in first["hosts"]}
-        assert rows["h1"]["reachable"] == "yes"
-        assert rows["dark"]["reachable"].startswith("no")
+        assert rows["h1"]["reachable"] is True
+        assert rows["dark"]["reachable"] is False
+        assert rows["dark"]["reason"]
         assert first["unreachable"] == ["dark"]
         opened = kinds(first, "opened")
         assert "health:dark:unreachable" in opened

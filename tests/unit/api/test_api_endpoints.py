@@ -78,6 +78,7 @@ async def test_deploy_starts_a_run_named_after_the_token(env: Env, client: httpx
         "stack": "web",
         "server": "alpha",
         "force": True,
+        "retry_now": True,
     }
     assert tags == ["api", "token:t-operator"]
     [audit] = env.store.audit_log(limit=1)

@@ -73,11 +73,12 @@ def test_fleet_rows() -> None:
     drift = find_drift("h1", [WEB], [c("web", "app")])
     rows = fleet_rows([up, down], drift, {"h1": 2})
     assert [r["host"] for r in rows] == ["h0", "h1"]
-    assert rows[0]["reachable"] == "no: connection refused"
+    assert rows[0]["reachable"] is False
+    assert rows[0]["reason"] == "connection refused"
     assert rows[0]["cpu"] == "-"
     assert rows[1] | {} == {
         "host": "h1",
-        "reachable": "yes",
+        "reachable": True,
         "engine": "20.10",
         "containers": "1/2",
         "unhealthy": 1,
@@ -86,6 +87,7 @@ def test_fleet_rows() -> None:
         "disk max": "90%",
         "drift": 1,
         "alerts": 2,
+        "reason": "",
     }
     assert drift_rows(drift)[0]["kind"] == "missing_service"
     sample = up.sample()

@@ -12,11 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
-from fleetflow.errors import FleetflowError
 
 START_TIMEOUT_SECONDS = float(os.environ.get("FLEETFLOW_PREFECT_START_TIMEOUT_SECONDS", "180"))
 
@@ -69,12 +63,6 @@ def running(home: Path) -> LocalServer | None:
     return server if healthy(server.url) else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _locked(home: Path) -> Iterator[None]:
     """One starter at a time (two CLI runs at once share one server)."""
@@ -89,46 +77,14 @@ def _locked(home: Path) -> Iterator[None]:
 
 
 def start(home: Path) -> LocalServer:
-    """Start ``prefect server start`` detached on a free 127.0.0.1 port and wait until it answers."""
-    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-    if prefect is None:
-        raise FleetflowError(
-            "the `prefect` command is not installed next to fleetflow", hint="pip install fleetflow"
-        )
-    folder = server_dir(home)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(folder),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{folder}/prefect.db",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_API_URL": url,
-    }
-    env.pop("PREFECT_API_URL", None)
-    with (folder / "server.log").open("ab") as log:
-        process = subprocess.Popen(
-            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise FleetflowError(
-                f"the local Prefect server did not start on {url}",
-                hint=f"see {folder / 'server.log'}, or set PREFECT_API_URL to a running server",
-            )
-        time.sleep(0.25)
+    """Start ``prefect server start`` detached (its own session) and wait until it answers; record it."""
+    from fleetflow.runtime.prefect_server import start_local_prefect
+
+    server = start_local_prefect(server_dir(home), timeout_s=START_TIMEOUT_SECONDS)
     record = _record(home)
-    record.write_text(json.dumps({"url": url, "pid": process.pid}))
+    record.write_text(json.dumps({"url": server.api_url, "pid": server.process.pid}))
     record.chmod(0o600)
-    return LocalServer(url=url, pid=process.pid, started=True)
+    return LocalServer(url=server.api_url, pid=server.process.pid, started=True)
 
 
 def ensure(home: Path) -> LocalServer:

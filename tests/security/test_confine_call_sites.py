@@ -49,10 +49,9 @@ REVIEWED: dict[str, tuple[int, str]] = {
         "files_on_host: read-only, hashed, never written or echoed; '..' and / refused in run_directory",
     ),
     "fleetflow/resources/validate.py": (1, "read_text delegates to the (confining) repository source"),
-    "fleetflow/runtime/local_server.py": (
-        5,
-        "the local Prefect server's own record and log under FLEETFLOW_HOME",
-    ),
+    "fleetflow/runtime/local_server.py": (4, "the local Prefect server's record and lock in FLEETFLOW_HOME"),
+    "fleetflow/runtime/prefect_server.py": (2, "the local Prefect server's log under FLEETFLOW_HOME"),
+    "fleetflow/runtime/stopper.py": (1, "os.open of /dev/null for serve's own stderr"),
 }
 
 

@@ -50,21 +50,29 @@ def resolve_repo(repo: str, resource_path: list[str] | None) -> tuple[str, list[
     return repo, resource_path or ["syncs"]
 
 
-def prefect_api_for_one_shot(*, keep_server: bool) -> str:
-    """Point this process at a Prefect API for a one-shot command; says which one (for stderr).
+def prefect_api_for_one_shot(*, keep_server: bool | None = None) -> None:
+    """Point this process at a Prefect API for a one-shot command, and say which on stderr.
 
     PREFECT_API_URL when set; else the local server kept between runs (started on
-    first use); with ``keep_server=False`` Prefect's temporary in-command server.
+    first use), unless ``keep_server`` is False or FLEETFLOW_PREFECT=temporary:
+    then Prefect's temporary in-command server, as before (nothing said).
     """
     import os
 
     from fleetflow.runtime import context, local_server
 
     if os.environ.get("PREFECT_API_URL"):
-        return f"Prefect API: {os.environ['PREFECT_API_URL']} (PREFECT_API_URL)"
+        return
+    if keep_server is None:
+        keep_server = os.environ.get("FLEETFLOW_PREFECT", "local").lower() != "temporary"
     if not keep_server:
-        return "Prefect API: a temporary server for this command"
+        return
     server = local_server.ensure(context.settings().home)
     os.environ["PREFECT_API_URL"] = server.url
     how = "started now, kept for the next runs" if server.started else "reused"
-    return f"Prefect API: local server {server.url} ({how}; stop it with `fleetflow prefect-server stop`)"
+    err_console.print(
+        f"Prefect API: local server {server.url} ({how}; `fleetflow prefect-server stop` ends it)",
+        style="dim",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -36,13 +36,14 @@ def reconcile(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     keep_server: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--local-server/--temporary-server",
-            help="Without PREFECT_API_URL: reuse a local Prefect server kept between runs (default), "
-            "or start a temporary one inside this command.",
+            help="Without PREFECT_API_URL: reuse a local Prefect server kept between runs (the default, "
+            "unless FLEETFLOW_PREFECT=temporary), or start a temporary one inside this command.",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
 ) -> None:
     """Reconcile REPO onto its servers once: plan, apply, deploy what changed, print a summary.
 
@@ -56,7 +57,7 @@ def reconcile(
     from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
-    err_console.print(prefect_api_for_one_shot(keep_server=keep_server), style="dim", highlight=False)
+    prefect_api_for_one_shot(keep_server=keep_server)
     try:
         repo, paths = resolve_repo(repo, resource_path)
         result = _run_sync(repo, branch=branch, paths=paths, dry_run=dry_run, force=force, strict=strict)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fleetflow.cli.common import EXIT_ERROR, err_console, prefect_api_for_one_shot
+from fleetflow.cli.common import EXIT_ERROR, prefect_api_for_one_shot
 
 
 def status(
@@ -26,7 +26,7 @@ def status(
     from fleetflow.runtime.local import quiet_prefect_defaults
 
     quiet_prefect_defaults()
-    err_console.print(prefect_api_for_one_shot(keep_server=True), style="dim", highlight=False)
+    prefect_api_for_one_shot()
     from fleetflow.runtime import context
     from fleetflow.runtime.history import backoffs
     from flows.health_check import health_check

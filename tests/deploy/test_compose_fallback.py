@@ -26,6 +26,7 @@ def test_reconcile_without_the_compose_plugin(
     no_plugins = tmp_path / "docker-config"  # a Docker config dir with no cli-plugins
     no_plugins.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_", "FLEETFLOW_"))}
+    env["FLEETFLOW_PREFECT"] = "temporary"  # no local Prefect server left behind
     env |= {"FLEETFLOW_HOME": str(tmp_path / "home"), "DOCKER_CONFIG": str(no_plugins)}
     plugin = subprocess.run(["docker", "compose", "version"], env=env, capture_output=True, check=False)
     assert plugin.returncode != 0, "the test needs a docker CLI without the compose plugin"

@@ -28,6 +28,7 @@ def fleetflow(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if not k.startswith(("PREFECT_API_", "PREFECT_LOGGING_", "FLEETFLOW_"))
     }
+    env["FLEETFLOW_PREFECT"] = "temporary"  # no local Prefect server left behind
     env |= {"FLEETFLOW_HOME": str(home), "FLEETFLOW_DEPLOY_TIMEOUT_SECONDS": "15"}
     argv = [str(Path(sys.executable).parent / "fleetflow"), *args]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, check=False)

@@ -19,6 +19,7 @@ DARK = "unix:///nonexistent/fleetflow-status-test/docker.sock"
 
 def fleetflow(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_", "FLEETFLOW_"))}
+    env["FLEETFLOW_PREFECT"] = "temporary"  # no local Prefect server left behind
     env["FLEETFLOW_HOME"] = str(home)
     argv = [str(Path(sys.executable).parent / "fleetflow"), *args]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)

@@ -139,10 +139,14 @@ def test_plan_and_fleet_health_render_in_the_prefect_ui(
         assert "health-check" in text
         browser.screenshot(SHOTS / "health-run.png")
         browser.open(f"{ui}/artifacts/artifact/{ids['fleet']}")
-        rows = browser.wait_for_rows(lambda r: filled(row_with(r, "host1", "yes")), "fleet health table row")
-        header = row_with(rows, "host", "reachable", "engine", "containers", "drift", "alerts")
+        # every cell but the last (``reason``, empty for a reachable host) rendered
+        rows = browser.wait_for_rows(
+            lambda r: filled(row_with(r, "host1", "true")[:-1]), "fleet health table row"
+        )
+        header = row_with(rows, "host", "reachable", "engine", "containers", "drift", "alerts", "reason")
         assert header, rows
         row = dict(zip(header, row_with(rows, "host1"), strict=True))
+        assert row["reachable"] == "true", row
         assert row["engine"] not in ("", "-"), row
         running, _, total = row["containers"].partition("/")
         assert 1 <= int(running) <= int(total), row

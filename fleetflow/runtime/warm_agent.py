@@ -95,7 +95,7 @@ async def run_agent(server: str, *, query_seconds: float, limit: int | None, sto
 
 def main(server: str, *, query_seconds: float, limit: int | None) -> None:
     """Block serving the agent; SIGINT or SIGTERM stop it (runs in flight are cancelled)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("fleetflow").setLevel(logging.INFO)  # Prefect's root logger passes WARNING and up
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -175,11 +175,21 @@ class WarmRunner:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll every ``query_seconds`` until ``stop`` is set, then cancel what still runs."""
+        said_down = False
         while not stop.is_set():
             try:
                 await self.poll_once()
-            except Exception as exc:  # API down: keep going, say so once per poll
-                log.warning("could not ask the Prefect API for due runs: %s", exc)
+                if said_down:
+                    log.warning("the Prefect API answers again")
+                said_down = False
+            except Exception as exc:  # API down or pool missing: keep going, say so once
+                if not said_down:
+                    log.warning(
+                        "could not ask the Prefect API for due runs (retrying): %s: %s",
+                        type(exc).__name__,
+                        exc,
+                    )
+                said_down = True
             with anyio.move_on_after(self.query_seconds):
                 await stop.wait()
         for task in list(self.running.values()):

@@ -127,7 +127,7 @@ def run() -> list[dict[str, object]]:
             remote.url,
             "--sync",
             "bench",
-            "--webhook-port",
+            "--port",
             str(port),
             "--poll-seconds",
             "3600",

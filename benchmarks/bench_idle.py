@@ -16,9 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
-from benchmarks.bench_webhook import _cpu_seconds, _row, _rss_mb
+from benchmarks.bench_webhook import _row, idle_cost
 from tests.support.processes import PrefectServer, Process
 
 IDLE_SECONDS = float(os.environ.get("FF_BENCH_IDLE_SECONDS", "60"))
@@ -29,16 +27,7 @@ def _idle(argv: list[str], server: PrefectServer, root: Path, name: str) -> tupl
     agent = Process(argv, root / f"{name}.log", env).start()
     try:
         time.sleep(15.0)  # imports, first poll and heartbeat are start-up, not idle
-        assert agent.popen is not None
-        assert server.process is not None
-        assert server.process.popen is not None
-        mine, theirs = psutil.Process(agent.popen.pid), psutil.Process(server.process.popen.pid)
-        a0, s0, t0 = _cpu_seconds(mine), _cpu_seconds(theirs), time.perf_counter()
-        time.sleep(IDLE_SECONDS)
-        elapsed = time.perf_counter() - t0
-        cpu = 100 * (_cpu_seconds(mine) - a0) / elapsed
-        server_cpu = 100 * (_cpu_seconds(theirs) - s0) / elapsed
-        return cpu, server_cpu, _rss_mb(mine)
+        return idle_cost(agent, server, IDLE_SECONDS)
     finally:
         agent.stop()
 

@@ -99,6 +99,20 @@ def _rss_mb(process: psutil.Process) -> float:
     return float(process.memory_info().rss) / 1e6
 
 
+def idle_cost(watched: Process, server: PrefectServer, seconds: float) -> tuple[float, float, float]:
+    """CPU % of one core of ``watched`` and of the Prefect server over ``seconds``; RSS of ``watched``."""
+    assert watched.popen is not None
+    assert server.process is not None
+    assert server.process.popen is not None
+    mine, theirs = psutil.Process(watched.popen.pid), psutil.Process(server.process.popen.pid)
+    mine0, theirs0, started = _cpu_seconds(mine), _cpu_seconds(theirs), time.perf_counter()
+    time.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    share = 100 * (_cpu_seconds(mine) - mine0) / elapsed
+    server_share = 100 * (_cpu_seconds(theirs) - theirs0) / elapsed
+    return share, server_share, _rss_mb(mine)
+
+
 def run() -> list[dict[str, object]]:
     url = _testbed()["docker_hosts"]["host1"]
     image = str(_testbed()["base_image"])
@@ -155,16 +169,7 @@ def run() -> list[dict[str, object]]:
             (root / "floor").mkdir()
             floor = _floor(url, root / "floor", ROUNDS)
             time.sleep(5.0)  # the last run's tail (artifacts, logs) is not idle time
-            assert serve.popen is not None
-            assert server.process is not None
-            assert server.process.popen is not None
-            serve_ps, server_ps = psutil.Process(serve.popen.pid), psutil.Process(server.process.popen.pid)
-            cpu0, srv0, t0 = _cpu_seconds(serve_ps), _cpu_seconds(server_ps), time.perf_counter()
-            time.sleep(IDLE_SECONDS)
-            elapsed = time.perf_counter() - t0
-            serve_cpu = 100 * (_cpu_seconds(serve_ps) - cpu0) / elapsed
-            server_cpu = 100 * (_cpu_seconds(server_ps) - srv0) / elapsed
-            serve_rss = _rss_mb(serve_ps)
+            serve_cpu, server_cpu, serve_rss = idle_cost(serve, server, IDLE_SECONDS)
         finally:
             serve.stop()
             server.stop()

@@ -21,7 +21,8 @@ from tasks.policy import NEVER, fleet_task
 @fleet_task("validate-stacks", NEVER)
 def check_stacks(desired: Desired, snapshot: RepoSnapshot) -> Gate:
     """Offline checks of every stack of a sync (compose files, interpolation, references, clashes)."""
-    gate = gate_stacks(desired, snapshot.source)
+    own = {name: snap.source for name, snap in snapshot.stacks.items()}
+    gate = gate_stacks(desired, snapshot.source, own)
     logger = get_run_logger()
     for name, finding in sorted(gate.invalid.items()):
         logger.warning("stack %s is invalid and will not be deployed: %s", name, finding)

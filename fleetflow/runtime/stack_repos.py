@@ -136,7 +136,7 @@ class _Opener:
             )
             return None
 
-    def open(self, stack: str, source: GitSource, fetched: Fetched) -> RepoSnapshot | None:
+    def at_commit(self, stack: str, source: GitSource, fetched: Fetched) -> RepoSnapshot | None:
         if fetched.worktree is not None:
             if source.commit:
                 self.error(
@@ -207,7 +207,7 @@ def open_stack_repos(
         if fetched is None:
             continue
         for name in users:
-            stack_snapshot = opener.open(name, sources[name], fetched)
+            stack_snapshot = opener.at_commit(name, sources[name], fetched)
             if stack_snapshot is not None:
                 opener.check_files(name, sources[name], stack_snapshot)
                 opened[name] = stack_snapshot

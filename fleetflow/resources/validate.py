@@ -90,10 +90,8 @@ class _Checks:
         self.missing_servers: dict[str, list[str]] = {}
         self.known_repos = set(self.res.repos) | {name for kind, name in loaded.broken if kind is Kind.REPO}
         self.known_repos.update(s.config.linked_repo for s in self.res.syncs.values() if s.config.linked_repo)
-        self.sync_repos = self.known_repos - set(self.res.repos)
         if repo_name:
             self.known_repos.add(repo_name)
-            self.sync_repos.add(repo_name)
         self.sources = stack_sources(self.res, repo_name)
 
     def error(self, kind: Kind, name: str, field: str | None, message: str, hint: str = "") -> None:

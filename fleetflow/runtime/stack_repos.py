@@ -191,9 +191,23 @@ def open_stack_repos(
     ``heads``: ``{source key: commit}`` already seen by the poll (then read from the cache, no fetch);
     other branches are fetched once each. Raises :class:`ResourceErrors` listing every problem.
     """
+    opened = stack_snapshots(desired, cache, secrets, only=only, heads=heads, rewrites=rewrites)
+    return replace(snapshot, stacks={**snapshot.stacks, **opened}) if opened else snapshot
+
+
+def stack_snapshots(
+    desired: Desired,
+    cache: RepoCache,
+    secrets: SecretResolver | None,
+    *,
+    only: Collection[str] | None = None,
+    heads: Mapping[str, str] | None = None,
+    rewrites: Mapping[str, str] | None = None,
+) -> dict[str, RepoSnapshot]:
+    """``{stack: snapshot of its own repository}`` (see :func:`open_stack_repos`)."""
     sources = sources_of(desired, only)
     if not sources:
-        return snapshot
+        return {}
     opener = _Opener(desired, cache, secrets, heads or {}, rewrites or {})
     by_key: dict[str, list[str]] = {}
     for name, source in sorted(sources.items()):
@@ -215,7 +229,7 @@ def open_stack_repos(
         raise ResourceErrors(opener.errors)
     for name, opened_snapshot in opened.items():
         log.info("stack %s: files from %s at %s", name, redact_url(sources[name].url), opened_snapshot.short)
-    return replace(snapshot, stacks={**snapshot.stacks, **opened})
+    return opened
 
 
 def source_heads(snapshot: RepoSnapshot, desired: Desired) -> dict[str, str]:

@@ -7,7 +7,7 @@ the checks across stacks of one server. No Docker, no Prefect: only the files.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from fleetflow.errors import ResourceErrors
@@ -138,6 +138,10 @@ def desired_of(loaded: LoadResult, secrets: SecretResolver) -> Desired:
     return Desired(res, stacks, uses, frozenset(secret_names), values)
 
 
+OpenRepos = Callable[[Desired], Mapping[str, FileSource]]
+"""Fetches the other repositories stacks take their files from (``ResourceErrors`` when one fails)."""
+
+
 def validate_repo(
     source: FileSource,
     resource_paths: Sequence[str],
@@ -145,14 +149,25 @@ def validate_repo(
     secrets: SecretResolver,
     only: Collection[str] | None = None,
     repo_name: str | None = None,
+    open_repos: OpenRepos | None = None,
 ) -> tuple[Report, Desired]:
-    """Resource-file checks plus :func:`validate_desired`, for a repository on disk or at a commit."""
+    """Resource-file checks plus :func:`validate_desired`, for a repository on disk or at a commit.
+
+    With ``open_repos``, stacks from other repositories are checked in them too (else left out).
+    """
     loaded = validate(
         load_resources(source, list(resource_paths) or [""]), repo_name=repo_name, secrets=secrets
     )
     desired = desired_of(loaded, secrets)
-    report = validate_desired(desired, source, only=only)
-    resource = _resource_findings(loaded)
+    sources: Mapping[str, FileSource] = {}
+    repo_errors: list[Finding] = []
+    if open_repos is not None and not loaded.errors:
+        try:
+            sources = open_repos(desired)
+        except ResourceErrors as exc:
+            repo_errors = _resource_findings(replace(loaded, errors=exc.errors, warnings=[]))
+    report = validate_desired(desired, source, only=only, sources=sources)
+    resource = _resource_findings(loaded) + repo_errors
     if isinstance(secrets, OfflineSecrets):
         resource += [
             Finding(

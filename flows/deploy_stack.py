@@ -105,6 +105,7 @@ async def deploy_stack(
             status=DeployStatus.SKIPPED,
             reason=waiting,
             commit=spec.commit,
+            repo=spec.repo,
             inputs_digest=digest,
         )
         StoreHistory(store).record(held)  # neutral in the streak; the sync's outcome reads it

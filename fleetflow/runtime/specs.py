@@ -139,7 +139,7 @@ def deploy_spec(
     """
     stack = desired.stacks[stack_name]
     cfg = stack.config
-    snapshot = snapshot.for_stack(stack_name)  # files and commit of the stack's own repository
+    synced, snapshot = snapshot, snapshot.for_stack(stack_name)  # the stack's own repository
     registry_token = _registry_token(stack, desired, secrets)
     run_dir = cfg.run_directory.strip("/")
     compose, inputs = stack_inputs(stack, snapshot, desired)
@@ -154,6 +154,7 @@ def deploy_spec(
         project=cfg.project_name,
         server=cfg.server,
         commit=snapshot.commit,
+        repo="" if snapshot is synced else snapshot.display,
         files=files,
         run_directory=cfg.run_directory.strip() if cfg.files_on_host else run_dir,
         files_on_host=cfg.files_on_host,

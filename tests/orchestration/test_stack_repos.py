@@ -20,6 +20,7 @@ from typing import Any
 import docker
 import pytest
 
+from fleetflow.api.models import DeployView
 from fleetflow.errors import ResourceErrors
 from fleetflow.runtime import context
 from flows.poll_repo import poll_repo
@@ -123,12 +124,14 @@ def test_a_second_repository_deploys_and_its_commits_redeploy_exactly_their_stac
     head = git(apps.work, "rev-parse", "HEAD")
     assert (stacks[web]["commit"], stacks[web]["repo"]) == (head, apps.url), stacks[web]
     assert stacks[local]["commit"] == first["commit"]
-    assert "repo" not in stacks[local]
+    assert not stacks[local].get("repo"), "empty: the synced repository"
     ids = {n: container_ids(url, n) for n in (web, api, local)}
     assert _env(url, ids[web]["web"])["GREETING"] == "one"
     assert _exec(url, ids[web]["web"], "cat", "/etc/app.conf") == "web v1\n"
     assert _exec(url, ids[api]["api"], "cat", "/etc/app.conf") == "api v1\n"
-    assert context.store().last_good_deploy(web).commit == head  # history names that repo's commit
+    record = context.store().last_good_deploy(web)  # history names that repository and its commit
+    assert record is not None
+    assert (record.commit, DeployView.of(record).repo) == (head, apps.url)
 
     before = _fetches(apps.url)
     idle = _poll(remote)

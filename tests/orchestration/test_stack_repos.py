@@ -259,7 +259,8 @@ def test_git_account_token_comes_from_outside_git_and_never_lands_in_the_cache(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     token = "tok-" + uuid.uuid4().hex
-    apps.commit("apps", {"web/compose.yaml": _compose(testbed_image, "web"), "web/app.env": "A=1\n"})
+    files = {"web/compose.yaml": _compose(testbed_image, "web"), "web/app.env": "A=1\n"}
+    apps.commit("apps", files)
     body = f'repo = "{apps.url}"\ngit_account = "deploy-bot"\nrun_directory = "web"\n'
     stacks = _stack(names["web"], body)
     remote.commit(
@@ -268,11 +269,15 @@ def test_git_account_token_comes_from_outside_git_and_never_lands_in_the_cache(
     with pytest.raises(ResourceErrors) as raised:
         asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"], dry_run=True))
     (error,) = raised.value.errors
-    assert f"syncs/stacks.toml:{_line_of(stacks, 'git_account')} [config.git_account]" in str(error)
+    assert f"syncs/stacks.toml:{_line_of(stacks, 'git_account = ')} [config.git_account]" in str(error)
     assert "GIT_GITHUB_COM_DEPLOY_BOT" in str(error)
 
     monkeypatch.setenv("FLEETFLOW_SECRET_GIT_GITHUB_COM_DEPLOY_BOT", token)
     planned = asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"], dry_run=True))
+    assert "bind source './conf/app.conf'" in planned["invalid"][names["web"]], "checked in its repository"
+    apps.commit("the bind-mounted file", {"web/conf/app.conf": "x\n"})
+    planned = asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"], dry_run=True))
+    assert planned["invalid"] == {}
     assert planned["stacks"][names["web"]]["status"] == "would_deploy", planned
     assert planned["stacks"][names["web"]]["repo"] == apps.url
     cache = context.settings().resolved_repo_cache

@@ -27,7 +27,7 @@ from fleetflow.store import DeployStatus as StoreDeployStatus
 from fleetflow.store import Severity, StateStore
 from fleetflow.store.codec import utcnow
 from tasks.deploy import deploy_on_host
-from tasks.resources import load_desired, open_repo
+from tasks.resources import load_desired, open_repo, open_sources
 
 
 def _run_name() -> str:
@@ -69,8 +69,13 @@ async def deploy_stack(
     resource_paths: list[str] | None = None,
     force: bool = False,
     retry_now: bool = False,
+    source_commits: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged."""
+    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged.
+
+    A stack whose files live in another repository reads it at ``source_commits[url#branch]``
+    (the commit its sync saw), else at its pinned commit or branch head.
+    """
     settings = context.settings()
     snapshot = open_repo(repo, branch, commit)
     desired = load_desired(snapshot, resource_paths or [])
@@ -79,6 +84,7 @@ async def deploy_stack(
             f"stack {stack!r} is not in the resource files of {snapshot.display} at {snapshot.short}",
             hint="Check the name, or sync first.",
         )
+    snapshot = open_sources(desired, snapshot, only=[stack], heads=source_commits)
     entry = desired.stacks[stack]
     server_entry = desired.servers[entry.config.server]  # address with [[NAME]] interpolated
     spec = deploy_spec(
@@ -98,7 +104,8 @@ async def deploy_stack(
             project=spec.project_name,
             status=DeployStatus.SKIPPED,
             reason=waiting,
-            commit=snapshot.commit,
+            commit=spec.commit,
+            repo=spec.repo,
             inputs_digest=digest,
         )
         StoreHistory(store).record(held)  # neutral in the streak; the sync's outcome reads it
@@ -112,12 +119,12 @@ async def deploy_stack(
         store.open_alert(
             alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name} failed: {exc}"
         )
-        record_failure(store, stack, server_entry.name, snapshot.commit, exc)
+        record_failure(store, stack, server_entry.name, spec.commit, exc)
         raise
     await acreate_markdown_artifact(
         key=f"deploy-{stack}".lower().replace("_", "-"),
         markdown=deploy_markdown(result),
-        description=f"deploy {stack} @ {server_entry.name} {snapshot.short}",
+        description=f"deploy {stack} @ {server_entry.name} {snapshot.for_stack(stack).short}",
     )
     if result.status in (DeployStatus.FAILED, DeployStatus.ROLLED_BACK):
         if alert_due(past, digest):  # one alert per failure streak; retries back off quietly

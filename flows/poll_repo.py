@@ -1,6 +1,8 @@
 """``poll-repo``: has the tracked branch moved? Then sync exactly what the new commit changed.
 
 Stacks with ``files_on_host`` are compared on their hosts on every poll, new commit or not.
+Stacks whose files live in another repository are compared when that repository moved,
+new commit in the synced one or not: each distinct (URL, branch) is fetched once per poll.
 
 One fetch and one cursor read when nothing moved. The cursor advances only
 after the sync succeeded, so a failed sync is retried by the next poll.
@@ -19,6 +21,8 @@ from prefect.runtime import flow_run
 
 from fleetflow.git import poll, redact_url
 from fleetflow.runtime import context
+from fleetflow.runtime.secrets import secret_resolver
+from fleetflow.runtime.stack_repo_poll import advance_cursors, moved_stack_repos
 from fleetflow.store.models import ResourceRecord
 from flows.sync_resources import FanOut, sync_resources
 
@@ -56,13 +60,22 @@ async def poll_repo(
     if not found.changed or found.new_commit is None:
         get_run_logger().info("%s %s: no new commit (%s)", key, branch, (found.old or "")[:12])
         on_host = stacks_with_files_on_host(store.list_resources("stack"))
-        if not on_host or not found.old:
+        heads, moved = moved_stack_repos(
+            store, context.repo_cache(), secret_resolver(), context.settings().git_url_rewrite
+        )
+        if (not on_host and not moved) or not found.old:
             return {"changed": False, "commit": found.old}
-        get_run_logger().info("files on host of %s: compared on their hosts", ", ".join(on_host))
+        if on_host:
+            get_run_logger().info("files on host of %s: compared on their hosts", ", ".join(on_host))
+        for moved_key in moved:
+            get_run_logger().info(
+                "stack repository %s moved to %s", redact_url(moved_key), heads[moved_key][:12]
+            )
         result = await sync_resources(
             repo=repo, branch=branch, commit=found.old, resource_paths=resource_paths,
-            sync_name=sync_name, fan_out=fan_out, changed_paths=[],
+            sync_name=sync_name, fan_out=fan_out, changed_paths=[], source_commits=heads or None,
         )  # fmt: skip
+        advance_cursors(store, result.get("sources") or {})
         return {"changed": False, "commit": found.old, "sync": result}
     get_run_logger().info(
         "%s %s: %s -> %s, %s path(s) changed%s",
@@ -79,5 +92,6 @@ async def poll_repo(
         fan_out=fan_out,
         changed_paths=found.changed_paths,
     )
+    advance_cursors(store, result.get("sources") or {})
     cursor_set(found.new_commit)
     return {"changed": True, "commit": found.new_commit, "sync": result}

@@ -32,10 +32,11 @@ from fleetflow.runtime.report import errors_markdown, outcome_rows, warnings_mar
 from fleetflow.runtime.select import stacks_to_consider
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import deploy_spec
+from fleetflow.runtime.stack_repos import source_heads
 from fleetflow.store import SyncOutcome
 from flows.register_hosts import register_hosts
 from tasks.fanout import deploy_round, destroy_removed
-from tasks.resources import load_desired, make_plan, open_repo
+from tasks.resources import load_desired, make_plan, open_repo, open_sources
 from tasks.validate import check_stacks
 
 FanOut = Literal["inline", "deployments"]
@@ -71,12 +72,15 @@ def would_deploy(
             reason = f"inputs changed since {last.commit[:12]} (config, files or variables)"
         elif last is None and not force:
             reason = "first deploy (no good deploy recorded)"
+        own = snapshot.for_stack(name)
         out[name] = {
             "status": "would_deploy",
             "host": desired.stacks[name].config.server,
-            "commit": snapshot.commit,
+            "commit": own.commit,
             "reason": reason,
         }
+        if own is not snapshot:
+            out[name]["repo"] = own.display
     return out
 
 
@@ -109,11 +113,14 @@ async def sync_resources(
     changed_paths: list[str] | None = None,
     force: bool = False,
     strict: bool = False,
+    source_commits: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Apply the resource files of ``repo`` at ``commit`` and deploy what changed.
 
     Every stack is validated offline first: an invalid one is not deployed (the others are);
-    with ``strict``, any invalid stack applies nothing.
+    with ``strict``, any invalid stack applies nothing. Stacks whose files live in another
+    repository read it at ``source_commits`` (``{url#branch: commit}``, seen by the poll) or at
+    its branch head; an unreachable one fails the sync before anything is applied.
     """
     logger = get_run_logger()
     store = context.store()
@@ -121,6 +128,7 @@ async def sync_resources(
     paths = resource_paths or []
     try:
         desired: Desired = load_desired(snapshot, paths)
+        snapshot = open_sources(desired, snapshot, heads=source_commits)
     except ResourceErrors as exc:
         problems = [str(e) for e in exc.errors]
         await _report_warnings(exc.warnings)
@@ -135,6 +143,7 @@ async def sync_resources(
         raise
     warnings = [str(w) for w in desired.warnings]
     await _report_warnings(warnings)
+    heads = source_heads(snapshot, desired)
     sync_entry = desired.resources.syncs.get(sync_name) if sync_name else None
     deletes = delete if delete is not None else bool(sync_entry and sync_entry.config.deletes)
     match_tags = list(sync_entry.config.match_tags) if sync_entry else []
@@ -168,6 +177,7 @@ async def sync_resources(
             **({"error": gate.summary()} if gate.invalid else {}),
             "warnings": warnings,
             "host_files": checks,
+            "sources": heads,
         }
     if strict and gate.invalid:
         run_id = store.start_sync_run(sync_name or snapshot.display, snapshot.commit, rows)
@@ -183,12 +193,22 @@ async def sync_resources(
         }
         if fan_out == "deployments":
             await register_hosts(agent_servers(desired))
-        params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
+        params: dict[str, Any] = {
+            "repo": repo,
+            "branch": branch,
+            "commit": snapshot.commit,
+            "resource_paths": paths,
+        }
+        if heads:
+            params["source_commits"] = heads
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))
             outcomes |= await deploy_round(
                 desired, snapshot, list(stacks), params, fan_out=fan_out, force=force
             )
+        for name, outcome_of in outcomes.items():  # which repository + commit a stack's files came from
+            if snapshot.for_stack(name) is not snapshot:
+                outcome_of.setdefault("repo", snapshot.for_stack(name).display)
         removed = [e.name for e in plan.changes if e.kind is Kind.STACK and e.action is Action.DELETE]
         outcomes |= await destroy_removed(removed, current, desired, fan_out=fan_out)
         if fan_out == "deployments" and deletes:
@@ -212,4 +232,5 @@ async def sync_resources(
         "rounds": [list(r) for r in plan.rounds],
         "stacks": outcomes,
         "warnings": warnings,
+        "sources": heads,
     }

@@ -113,7 +113,7 @@ async def _on_pool(
         }
     history = context.store().deploy_history(stack, limit=1)
     last = history[0] if history else None
-    if last is not None and last.commit == snapshot.commit:
+    if last is not None and last.commit == snapshot.for_stack(stack).commit:
         return {"status": last.status.value, "host": server, "commit": last.commit, "reason": last.summary}
     return {
         "status": "skipped",

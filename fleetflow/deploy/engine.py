@@ -156,7 +156,7 @@ async def deploy(
             log.line(f"!! removing the temporary registry config failed: {log.mask(str(exc))}")
     result = DeployResult(
         host=host.name, stack=spec.stack, project=project, status=status, reason=why, commit=spec.commit,
-        services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,
+        repo=spec.repo, services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,
         output_tail=log.tail, output_lines=log.count, **fields,
     )  # fmt: skip
     history.record(result)
@@ -167,7 +167,7 @@ def _refused(host: HostConnection, spec: DeploySpec, history: DeployHistory, why
     """A deploy that could not start (its files are not readable): failed, nothing touched."""
     result = DeployResult(
         host=host.name, stack=spec.stack, project=spec.project_name, status=DeployStatus.FAILED,
-        reason=f"{why}; running containers left untouched", commit=spec.commit,
+        reason=f"{why}; running containers left untouched", commit=spec.commit, repo=spec.repo,
     )  # fmt: skip
     history.record(result)
     return result

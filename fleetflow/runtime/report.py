@@ -45,7 +45,8 @@ def outcome_rows(outcomes: Mapping[str, Mapping[str, Any]]) -> list[dict[str, st
             "stack": name,
             "server": str(o.get("host", "")),
             "status": str(o.get("status", "")),
-            "commit": short_commit(str(o.get("commit", ""))),
+            "commit": short_commit(str(o.get("commit", "")))
+            + (f" of {o['repo']}" if o.get("repo") else ""),  # a stack's own repository
             "reason": str(o.get("reason", ""))[:160],
         }
         for name, o in sorted(outcomes.items())

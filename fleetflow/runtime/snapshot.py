@@ -9,7 +9,8 @@ a digest of its files, so any edit reads as a new revision.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fleetflow.errors import ConfigError
@@ -29,6 +30,12 @@ class RepoSnapshot:
     source: FileSource
     cached: CachedRepo | None = None
     root: Path | None = None
+    stacks: Mapping[str, RepoSnapshot] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """Snapshots of the other repositories stacks take their files from (see runtime.stack_repos)."""
+
+    def for_stack(self, name: str) -> RepoSnapshot:
+        """The snapshot stack ``name`` reads its files from: its own repository's, else this one."""
+        return self.stacks.get(name, self)
 
     @property
     def short(self) -> str:

@@ -170,7 +170,7 @@ class WarmServe:
         tags = ["webhook", *(f"delivery:{d}" for d in trigger.delivery_ids)]
 
         async def run() -> None:
-            run_id = await runner.trigger(deployment_id, tags=tags)
+            run_id = await runner.trigger(deployment_id, parameters={"webhook": True}, tags=tags)
             await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))

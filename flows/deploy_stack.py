@@ -69,8 +69,10 @@ async def deploy_stack(
     resource_paths: list[str] | None = None,
     force: bool = False,
     retry_now: bool = False,
+    force_reason: str = "",
 ) -> dict[str, Any]:
-    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged."""
+    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged
+    (``force``: anyway, saying ``force_reason``, default "forced")."""
     settings = context.settings()
     snapshot = open_repo(repo, branch, commit)
     desired = load_desired(snapshot, resource_paths or [])
@@ -107,7 +109,7 @@ async def deploy_stack(
         with tags(f"host:{server_entry.name}", f"stack:{stack}"):
             result: DeployResult = await deploy_on_host.with_options(
                 timeout_seconds=spec.timeout_s * 3 + 120
-            )(host, spec, force=force, apply=apply)
+            )(host, spec, force=force, apply=apply, reason=force_reason)
     except Exception as exc:
         store.open_alert(
             alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name} failed: {exc}"

@@ -27,7 +27,6 @@ server = "h"
 @pytest.mark.parametrize(
     ("line", "field"),
     [
-        ("webhook_force_deploy = true", "config.webhook_force_deploy"),
         ('repo = "me/stacks"', "config.repo"),
         ('linked_repo = "other"', "config.linked_repo"),
     ],

@@ -28,6 +28,7 @@ import docker
 import httpx
 import pytest
 
+from tests.e2e.test_serve_one_box import pause_polls
 from tests.support.fleet import remove_projects
 from tests.support.gitrepo import GitRemote
 from tests.support.serve import SECRET, ServeProcess, wait_for
@@ -177,19 +178,12 @@ def test_a_push_force_deploys_only_webhook_force_deploy_stacks(
     assert {n: _app(host, n) for n in STACKS} == before
     assert forced_deploys() == 0
 
-    # 3. A burst of signed pushes for a new README commit: coalesced, the forced stack redeploys.
+    # 3. Schedule paused (only pushes poll now). A burst of signed pushes for a new README commit:
+    #    coalesced, the forced stack redeploys.
+    pause_polls(serve)
     commit = remote.commit("readme again", {"README.md": "still nothing to deploy\n"})
     deliveries = [f"wf-{uuid.uuid4().hex[:12]}" for _ in range(3)]
-    for delivery in deliveries:
-        answer = _signed_push(serve, commit, delivery)
-        assert answer.status_code == 202, answer.text
-
-    def delivered() -> bool:
-        states = [api.get(f"/api/deliveries/{d}").json().get("status") for d in deliveries]
-        assert "failed" not in states, states
-        return all(s == "completed" for s in states)
-
-    wait_for("the pushes' triggers completed", delivered, 300, serve)
+    _push_and_wait(serve, api, commit, deliveries)
     after = {n: _app(host, n) for n in STACKS}
     recreated = after["forced"]
     assert recreated is not None
@@ -207,6 +201,25 @@ def test_a_push_force_deploys_only_webhook_force_deploy_stacks(
     }
     assert triggered
     assert forced_deploys() == len(triggered)
+
+    # 4. A push that moves nothing (same commit again): the forced stack still redeploys, alone.
+    again = [f"wf-{uuid.uuid4().hex[:12]}"]
+    _push_and_wait(serve, api, commit, again)
+    assert forced_deploys() == len(triggered) + 1
+    assert {n: _app(host, n) for n in ("plain", "disabled")} == {n: before[n] for n in ("plain", "disabled")}
+
+
+def _push_and_wait(serve: ServeProcess, api: httpx.Client, commit: str, deliveries: list[str]) -> None:
+    for delivery in deliveries:
+        answer = _signed_push(serve, commit, delivery)
+        assert answer.status_code == 202, answer.text
+
+    def delivered() -> bool:
+        states = [api.get(f"/api/deliveries/{d}").json().get("status") for d in deliveries]
+        assert "failed" not in states, states
+        return all(s == "completed" for s in states)
+
+    wait_for("the pushes' triggers completed", delivered, 300, serve)
 
 
 def _epoch(stamp: str) -> float:

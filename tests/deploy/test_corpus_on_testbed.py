@@ -8,8 +8,10 @@ real engine on test-bed host1, and what reached the containers is read back: env
 wrapper's decrypted secrets, hook and compose output. A case that uses one of these fields
 and cannot be deployed fails, unless ``SKIPPED`` names it with its reason.
 
-The test bed pulls nothing from the internet, so every case is adapted in plain sight
-(``REWRITES``, applied to the spec the engine receives, never to the case's files):
+The test bed pulls nothing from the internet, so every case is adapted in plain sight:
+``REWRITES`` says each change, applied to the spec the engine receives (and to files placed
+on the host for ``files_on_host``), never to the case's files. One session deploys every
+case at once (4 deploys at a time) and takes every project down after.
 """
 
 from __future__ import annotations
@@ -392,7 +394,7 @@ def deployed(
     docker_hosts: dict[str, str],
     testbed_image: str,
     auth_registry: dict[str, str],
-) -> Iterator[dict[str, list[Deployed]]]:
+) -> Iterator[dict[str, list[Deployed] | BaseException]]:
     """Every selected case deployed at once on host1 (one test-bed session), torn down after."""
     root = tmp_path_factory.mktemp("corpus")
     bed = Bed(image=testbed_image, docker_host=docker_hosts["host1"], registry=auth_registry)
@@ -401,9 +403,10 @@ def deployed(
     (bin_dir / "sops").write_text(SOPS_STANDIN.format(python=sys.executable))
     (bin_dir / "sops").chmod(0o755)
 
-    async def everything() -> list[list[Deployed]]:
+    async def everything() -> list[list[Deployed] | BaseException]:
         gate = asyncio.Semaphore(4)
-        return await asyncio.gather(*(deploy_case(c, root / c, bed, gate) for c in DEPLOYED))
+        cases = (deploy_case(c, root / c, bed, gate) for c in DEPLOYED)
+        return await asyncio.gather(*cases, return_exceptions=True)  # one case failing fails its own test
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
@@ -639,9 +642,11 @@ def test_every_field_has_a_deployed_case() -> None:
 
 @pytest.mark.parametrize("case", DEPLOYED)
 def test_case_deploys_and_its_fields_reach_the_containers(
-    case: str, deployed: dict[str, list[Deployed]]
+    case: str, deployed: dict[str, list[Deployed] | BaseException]
 ) -> None:
     stacks = deployed[case]
+    if isinstance(stacks, BaseException):
+        raise AssertionError(f"{case} could not be deployed: {type(stacks).__name__}: {stacks}") from stacks
     using = set(SELECTED[case])
     assert using <= {d.spec.stack for d in stacks}, f"stacks using the fields were not deployed: {using}"
     checked = {d.spec.stack: check_stack(d) for d in stacks}

@@ -38,6 +38,8 @@ BACKUP_CRON = "30 3 * * *"
 QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "2"))
 """How often due runs (schedules, UI and API runs) are looked for; pushes start at once."""
 PUSH_RUN_TIMEOUT_SECONDS = 3600.0
+PUSH_RETRY_SECONDS = 1.0
+"""First wait before a push polls again when its poll could not start (another one was running)."""
 
 
 def build_deployments(
@@ -162,7 +164,11 @@ class WarmServe:
         return self.runner
 
     async def on_push(self, trigger: Trigger) -> None:
-        """Start a poll here now and wait for it, so pushes arriving meanwhile coalesce into the next one."""
+        """Start a poll here now and wait for it, so pushes arriving meanwhile coalesce into the next one.
+
+        A poll already running (one at a time: the new run is cancelled, never started) does not
+        swallow the push: it polls again once that one is done, backing off up to 15 s.
+        """
         if not self.ready.wait(timeout=120) or self.loop is None or self.runner is None:
             raise RuntimeError("serve is not ready to run flows yet")
         runner = self.runner
@@ -170,8 +176,16 @@ class WarmServe:
         tags = ["webhook", *(f"delivery:{d}" for d in trigger.delivery_ids)]
 
         async def run() -> None:
-            run_id = await runner.trigger(deployment_id, tags=tags)
-            await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
+            delay, waited = PUSH_RETRY_SECONDS, 0.0
+            while True:
+                run_id = await runner.trigger(deployment_id, parameters={"webhook": True}, tags=tags)
+                if run_id in runner.running or run_id in runner.finished:
+                    await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
+                    return
+                if waited >= PUSH_RUN_TIMEOUT_SECONDS:
+                    raise RuntimeError(f"a poll of {self.poll_deployment} kept running for {waited:.0f} s")
+                await asyncio.sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 15.0)
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
 

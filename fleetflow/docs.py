@@ -106,7 +106,11 @@ MEANINGS = {
     "StackConfig.auto_pull": "`compose pull` before `up`.",
     "StackConfig.run_build": "`compose build` before `up`.",
     "StackConfig.destroy_before_deploy": "`compose down` before every deploy.",
-    "StackConfig.webhook_force_deploy": "Refused when true: fleetflow serves no per-stack webhook.",
+    "StackConfig.webhook_enabled": "Stacks have no webhook of their own (pushes go to the resource sync's); "
+    "`false` written out: a push never force-deploys this stack (see `webhook_force_deploy`).",
+    "StackConfig.webhook_force_deploy": "A verified push webhook of the synced repository deploys this stack "
+    "even when its inputs did not change (reason `webhook_force_deploy`); false: a push deploys it only when "
+    "changed. A scheduled poll never forces it; a stack with files from another repository is not forced.",
     "StackConfig.pre_deploy": "Command run before `compose up`.",
     "StackConfig.post_deploy": "Command run after a successful deploy.",
     "StackConfig.extra_args": "Arguments appended to `compose up`; `[[NAME]]` is interpolated.",

@@ -70,8 +70,10 @@ async def deploy_stack(
     force: bool = False,
     retry_now: bool = False,
     source_commits: dict[str, str] | None = None,
+    force_reason: str = "",
 ) -> dict[str, Any]:
-    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged.
+    """Deploy ``stack`` from ``repo`` at ``commit`` (default: branch head) unless unchanged
+    (``force``: anyway, saying ``force_reason``, default "forced").
 
     A stack whose files live in another repository reads it at ``source_commits[url#branch]``
     (the commit its sync saw), else at its pinned commit or branch head.
@@ -114,7 +116,7 @@ async def deploy_stack(
         with tags(f"host:{server_entry.name}", f"stack:{stack}"):
             result: DeployResult = await deploy_on_host.with_options(
                 timeout_seconds=spec.timeout_s * 3 + 120
-            )(host, spec, force=force, apply=apply)
+            )(host, spec, force=force, apply=apply, reason=force_reason)
     except Exception as exc:
         store.open_alert(
             alert_key(stack), Severity.CRITICAL, f"deploy of {stack} on {host.name} failed: {exc}"

@@ -3,6 +3,8 @@
 Stacks with ``files_on_host`` are compared on their hosts on every poll, new commit or not.
 Stacks whose files live in another repository are compared when that repository moved,
 new commit in the synced one or not: each distinct (URL, branch) is fetched once per poll.
+A poll a verified push started (``webhook``) deploys stacks with ``webhook_force_deploy``
+even when unchanged, new commit or not; a scheduled poll never does.
 
 One fetch and one cursor read when nothing moved. The cursor advances only
 after the sync succeeded, so a failed sync is retried by the next poll.
@@ -21,6 +23,7 @@ from prefect.runtime import flow_run
 
 from fleetflow.git import poll, redact_url
 from fleetflow.runtime import context
+from fleetflow.runtime.push_force import any_forced
 from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.stack_repo_poll import advance_cursors, moved_stack_repos
 from fleetflow.store.models import ResourceRecord
@@ -44,8 +47,10 @@ async def poll_repo(
     resource_paths: list[str] | None = None,
     sync_name: str = "",
     fan_out: FanOut = "inline",
+    webhook: bool = False,
 ) -> dict[str, Any]:
-    """Fetch ``branch`` of ``repo``; when it moved, run ``sync-resources`` for the new commit."""
+    """Fetch ``branch`` of ``repo``; when it moved, run ``sync-resources`` for the new commit
+    (``webhook``: a verified push started this poll)."""
     store = context.store()
     key = redact_url(repo)
 
@@ -59,11 +64,13 @@ async def poll_repo(
     found = poll(context.repo_cache(), repo, branch, cursor_get, cursor_set, advance=False)
     if not found.changed or found.new_commit is None:
         get_run_logger().info("%s %s: no new commit (%s)", key, branch, (found.old or "")[:12])
-        on_host = stacks_with_files_on_host(store.list_resources("stack"))
+        applied = store.list_resources("stack")
+        on_host = stacks_with_files_on_host(applied)
+        forcing = webhook and any_forced([r.config for r in applied])
         heads, moved = moved_stack_repos(
             store, context.repo_cache(), secret_resolver(), context.settings().git_url_rewrite
         )
-        if (not on_host and not moved) or not found.old:
+        if not (on_host or moved or forcing) or not found.old:
             return {"changed": False, "commit": found.old}
         if on_host:
             get_run_logger().info("files on host of %s: compared on their hosts", ", ".join(on_host))
@@ -74,6 +81,7 @@ async def poll_repo(
         result = await sync_resources(
             repo=repo, branch=branch, commit=found.old, resource_paths=resource_paths,
             sync_name=sync_name, fan_out=fan_out, changed_paths=[], source_commits=heads or None,
+            webhook=webhook,
         )  # fmt: skip
         advance_cursors(store, result.get("sources") or {})
         return {"changed": False, "commit": found.old, "sync": result}
@@ -91,6 +99,7 @@ async def poll_repo(
         sync_name=sync_name,
         fan_out=fan_out,
         changed_paths=found.changed_paths,
+        webhook=webhook,
     )
     advance_cursors(store, result.get("sources") or {})
     cursor_set(found.new_commit)

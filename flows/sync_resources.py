@@ -13,6 +13,7 @@ Ad hoc::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -28,8 +29,10 @@ from fleetflow.runtime.apply import apply_plan, as_state, read_current
 from fleetflow.runtime.history import StoreHistory
 from fleetflow.runtime.host_checks import check_host_files
 from fleetflow.runtime.hosts import is_agentless
+from fleetflow.runtime.push_force import REASON as PUSH_FORCED
+from fleetflow.runtime.push_force import webhook_forced
 from fleetflow.runtime.report import errors_markdown, outcome_rows, warnings_markdown
-from fleetflow.runtime.select import stacks_to_consider
+from fleetflow.runtime.select import deployable, stacks_to_consider
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import deploy_spec
 from fleetflow.runtime.stack_repos import source_heads
@@ -55,22 +58,25 @@ def would_deploy(
     why: Mapping[str, Sequence[str]],
     history: StoreHistory,
     force: bool,
+    forced: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """The dry run's stack outcomes: each stack a real run would deploy, its host and why.
 
     Decided from the inputs alone (no host is contacted): a stack whose inputs
     digest matches its last good deploy is left out; container drift is found
-    at deploy time and by the health round.
+    at deploy time and by the health round. ``forced``: stacks deployed unchanged (a push's
+    ``webhook_force_deploy``).
     """
     out: dict[str, dict[str, Any]] = {}
     for name in (n for stacks in rounds for n in stacks):
         last = history.last_good(name)
         reason = "; ".join(why.get(name, ())) or "changed"
-        if not force and last is not None:
+        compared = not force and name not in forced
+        if compared and last is not None:
             if last.inputs_digest == inputs_digest(deploy_spec(name, desired, snapshot)):
                 continue
             reason = f"inputs changed since {last.commit[:12]} (config, files or variables)"
-        elif last is None and not force:
+        elif compared:
             reason = "first deploy (no good deploy recorded)"
         own = snapshot.for_stack(name)
         out[name] = {
@@ -114,13 +120,16 @@ async def sync_resources(
     force: bool = False,
     strict: bool = False,
     source_commits: dict[str, str] | None = None,
+    webhook: bool = False,
 ) -> dict[str, Any]:
     """Apply the resource files of ``repo`` at ``commit`` and deploy what changed.
 
     Every stack is validated offline first: an invalid one is not deployed (the others are);
     with ``strict``, any invalid stack applies nothing. Stacks whose files live in another
     repository read it at ``source_commits`` (``{url#branch: commit}``, seen by the poll) or at
-    its branch head; an unreachable one fails the sync before anything is applied.
+    its branch head; an unreachable one fails the sync before anything is applied. ``webhook``:
+    a verified push started this sync, so stacks with ``webhook_force_deploy`` deploy even when
+    unchanged.
     """
     logger = get_run_logger()
     store = context.store()
@@ -149,6 +158,9 @@ async def sync_resources(
     match_tags = list(sync_entry.config.match_tags) if sync_entry else []
     current = read_current(store)
     candidates = stacks_to_consider(desired, snapshot, store, current, changed_paths, force=force)
+    pushed = webhook_forced(desired, deployable(desired)) if webhook and not force else []
+    for name in pushed:
+        candidates.setdefault(name, []).append(PUSH_FORCED)
     for name, why in sorted(candidates.items()):
         logger.info("consider %s: %s", name, "; ".join(why))
     plan = make_plan(
@@ -172,7 +184,9 @@ async def sync_resources(
             "commit": snapshot.commit,
             "plan": rows,
             "rounds": [list(r) for r in plan.rounds],
-            "stacks": would_deploy(desired, snapshot, plan.rounds, candidates, StoreHistory(store), force),
+            "stacks": would_deploy(
+                desired, snapshot, plan.rounds, candidates, StoreHistory(store), force, pushed
+            ),
             "invalid": {n: str(f) for n, f in gate.invalid.items()},
             **({"error": gate.summary()} if gate.invalid else {}),
             "warnings": warnings,
@@ -203,9 +217,13 @@ async def sync_resources(
             params["source_commits"] = heads
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))
-            outcomes |= await deploy_round(
-                desired, snapshot, list(stacks), params, fan_out=fan_out, force=force
-            )
+            changed, forced = await asyncio.gather(
+                deploy_round(desired, snapshot, [s for s in stacks if s not in pushed], params,
+                             fan_out=fan_out, force=force),
+                deploy_round(desired, snapshot, [s for s in stacks if s in pushed],
+                             {**params, "force_reason": PUSH_FORCED}, fan_out=fan_out, force=True),
+            )  # fmt: skip
+            outcomes |= changed | forced
         for name, outcome_of in outcomes.items():  # which repository + commit a stack's files came from
             if snapshot.for_stack(name) is not snapshot:
                 outcome_of.setdefault("repo", snapshot.for_stack(name).display)

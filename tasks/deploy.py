@@ -100,9 +100,10 @@ async def ensure_reachable(host: HostConnection, policy: RetryPolicy = DEFAULT) 
 
 @fleet_task("deploy", NEVER)
 async def deploy_on_host(
-    host: HostConnection, spec: DeploySpec, *, force: bool = False, apply: bool = True
+    host: HostConnection, spec: DeploySpec, *, force: bool = False, apply: bool = True, reason: str = ""
 ) -> DeployResult:
-    """Deploy ``spec`` unless unchanged (``force`` deploys anyway; ``apply=False`` only reports)."""
+    """Deploy ``spec`` unless unchanged (``force`` deploys anyway, saying ``reason``; ``apply=False``
+    only reports)."""
     logger = get_run_logger()
     history = StoreHistory(context.store())
     lines = LineBatcher(logger, f"[{spec.stack} @ {host.name}]")
@@ -122,7 +123,7 @@ async def deploy_on_host(
             )
         async with host_deploy_slot(host.name):
             if force:
-                return await deploy(host, spec, history, on_line=lines, reason="forced")
+                return await deploy(host, spec, history, on_line=lines, reason=reason or "forced")
             return await deploy_if_changed(host, spec, history, on_line=lines)
     finally:
         lines.flush()

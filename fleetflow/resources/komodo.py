@@ -83,10 +83,7 @@ STACK: dict[str, Rule] = {
     "reclone": H,
     "webhook_enabled": H,
     "webhook_secret": H,
-    "webhook_force_deploy": refused(
-        "fleetflow serves no per-stack webhook: pushes go to the resource sync's webhook, which deploys the "
-        "stacks whose inputs changed; to redeploy an unchanged stack use the API or CLI with force"
-    ),
+    "webhook_force_deploy": H,
     "files_on_host": H,
     "run_directory": H,
     "file_paths": H,

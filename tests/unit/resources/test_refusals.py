@@ -27,7 +27,7 @@ server = "h"
 @pytest.mark.parametrize(
     ("line", "field"),
     [
-        ("webhook_force_deploy = true", "config.webhook_force_deploy"),
+        ('swarm = "cluster"', "config.swarm"),
     ],
 )
 def test_unsupported_field_is_a_load_error_naming_it(tmp_path: Path, line: str, field: str) -> None:

@@ -126,9 +126,10 @@ def test_fields_another_issue_implements_are_honored_not_refused() -> None:
         "git_account",
         "branch",
         "commit",
+        "webhook_force_deploy",
     ):
         assert CONFIG_RULES["stack"][name].treatment is Treatment.HONORED, name
-    for name in ("webhook_force_deploy",):  # refused aloud, with what to do instead
+    for name in ("swarm", "swarm_id"):  # refused aloud, with what to do instead
         assert CONFIG_RULES["stack"][name].treatment is Treatment.REFUSED, name
 
 

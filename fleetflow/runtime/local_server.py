@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from fleetflow.runtime.prefect_server import healthy, start_local_prefect
 
 START_TIMEOUT_SECONDS = float(os.environ.get("FLEETFLOW_PREFECT_START_TIMEOUT_SECONDS", "180"))
 
@@ -39,14 +39,6 @@ def server_dir(home: Path) -> Path:
 
 def _record(home: Path) -> Path:
     return server_dir(home) / "server.json"
-
-
-def healthy(url: str, timeout: float = 2.0) -> bool:
-    """True when the API at ``url`` answers its health check."""
-    try:
-        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def running(home: Path) -> LocalServer | None:
@@ -78,8 +70,6 @@ def _locked(home: Path) -> Iterator[None]:
 
 def start(home: Path) -> LocalServer:
     """Start ``prefect server start`` detached (its own session) and wait until it answers; record it."""
-    from fleetflow.runtime.prefect_server import start_local_prefect
-
     server = start_local_prefect(server_dir(home), timeout_s=START_TIMEOUT_SECONDS)
     record = _record(home)
     record.write_text(json.dumps({"url": server.api_url, "pid": server.process.pid}))

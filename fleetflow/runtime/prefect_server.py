@@ -79,9 +79,14 @@ class LocalPrefect:
                 continue
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    """True when the Prefect API at ``url`` answers its health check.
+
+    The one probe of a Prefect API that fleetflow starts or keeps (plain HTTP on
+    127.0.0.1: no TLS set-up, which costs an HTTP client 40-170 ms of CPU).
+    """
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as answer:  # noqa: S310 - local API
             return int(answer.status) == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -124,7 +129,7 @@ def start_local_prefect(
                 f"its log {log} ends: {server.tail(5)}",
                 hint="Free the port (--prefect-port) or point PREFECT_API_URL at a running Prefect server.",
             )
-        if _healthy(server.api_url):
+        if healthy(server.api_url):
             return server
         time.sleep(0.5)
     server.stop()

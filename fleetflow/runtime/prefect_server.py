@@ -93,9 +93,18 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 
 def start_local_prefect(
-    home: Path, port: int = 0, timeout_s: float = 120.0, should_stop: Callable[[], bool] = lambda: False
+    home: Path,
+    port: int = 0,
+    timeout_s: float = 120.0,
+    should_stop: Callable[[], bool] = lambda: False,
+    idle_stamp: Path | None = None,
+    idle_seconds: float = 0.0,
 ) -> LocalPrefect:
-    """Start a Prefect server on 127.0.0.1 (SQLite under ``home``) and wait until it answers."""
+    """Start a Prefect server on 127.0.0.1 (SQLite under ``home``) and wait until it answers.
+
+    With ``idle_stamp`` and ``idle_seconds`` the server ends itself once the stamp
+    file has not been touched for that long (see ``idle_watch``).
+    """
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     log = home / "server.log"
@@ -112,6 +121,16 @@ def start_local_prefect(
     }
     env.pop("PREFECT_API_URL", None)
     argv = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    if idle_stamp is not None and idle_seconds > 0:
+        watch = [
+            sys.executable,
+            "-m",
+            "fleetflow.runtime.idle_watch",
+            str(idle_stamp),
+            str(idle_seconds),
+            "--",
+        ]
+        argv = [*watch, *argv]
     with log.open("ab") as handle:
         process = subprocess.Popen(
             argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

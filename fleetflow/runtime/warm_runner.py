@@ -47,6 +47,8 @@ from prefect.flows import Flow
 from prefect.states import Cancelled, Crashed, Pending
 from prefect.utilities.engine import propose_state
 
+from fleetflow.runtime import memory
+
 log = logging.getLogger("fleetflow.warm_runner")
 
 FlowSource = Callable[[FlowRun], Awaitable[Flow[..., Any] | None]]
@@ -232,6 +234,8 @@ class WarmRunner:
             self.finished[flow_run.id] = outcome
             if len(self.finished) > 1000:
                 self.finished.pop(next(iter(self.finished)))
+            if not self.running:
+                memory.release()  # an idle process gives back what the run allocated
 
     async def _stop_cancelled(self, client: PrefectClient) -> None:
         """Cancel the tasks of runs the UI moved to Cancelling: one query for all runs in flight."""
@@ -266,6 +270,7 @@ class WarmRunner:
         Then cancel what still runs. The shared clients serve the whole time.
         """
         self._wake = wake = asyncio.Event()
+        memory.limit_arenas()
 
         async def stopped() -> None:
             await stop.wait()

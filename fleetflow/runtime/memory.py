@@ -1,9 +1,12 @@
-"""Keep a long-lived process's resident memory near what it uses (glibc only; elsewhere a no-op).
+"""Keep a long-lived process's resident memory near what it uses.
 
 A warm process's flow runs allocate and free a lot; glibc keeps freed memory
 mapped (and one heap arena per busy thread), so the RSS of an idle ``serve``
 or agent stays at its peak. ``limit_arenas`` caps the arenas for threads
-started later; ``release`` hands free heap pages back to the OS after a run.
+started later; ``release`` hands free heap pages back to the OS after a run
+(both glibc only; elsewhere no-ops). ``settle`` moves what start-up loaded
+out of the garbage collector's sight, so ``collect`` after a run only walks
+what runs made.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 
 M_ARENA_MAX = -8
 ARENAS = 2
@@ -38,3 +42,15 @@ def release() -> bool:
     """Return free heap memory to the OS; True when some was released."""
     libc = _glibc()
     return bool(libc and libc.malloc_trim(0))
+
+
+def settle() -> None:
+    """Freeze the objects alive now (modules, flows, clients): later collections skip them."""
+    gc.collect()
+    gc.freeze()
+
+
+def collect() -> None:
+    """Collect the garbage runs left (cycles included) and return free heap to the OS."""
+    gc.collect()
+    release()

@@ -235,7 +235,11 @@ class WarmRunner:
             if len(self.finished) > 1000:
                 self.finished.pop(next(iter(self.finished)))
             if not self.running:
-                memory.release()  # an idle process gives back what the run allocated
+                await self._idle()
+
+    async def _idle(self) -> None:
+        """Nothing runs: collect what the runs left behind and give the memory back to the OS."""
+        memory.collect()
 
     async def _stop_cancelled(self, client: PrefectClient) -> None:
         """Cancel the tasks of runs the UI moved to Cancelling: one query for all runs in flight."""
@@ -271,6 +275,7 @@ class WarmRunner:
         """
         self._wake = wake = asyncio.Event()
         memory.limit_arenas()
+        memory.settle()  # what is loaded by now lives as long as the process
 
         async def stopped() -> None:
             await stop.wait()

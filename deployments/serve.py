@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -35,8 +35,11 @@ from fleetflow.webhook import Trigger
 
 SERVE_NAME = names.SERVE
 BACKUP_CRON = "30 3 * * *"
-QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "2"))
-"""How often due runs (schedules, UI and API runs) are looked for; pushes start at once."""
+QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "10"))
+"""How often runs started elsewhere (the UI's Run button, ``run_deployment``) are looked for.
+
+Scheduled runs start on time regardless (a poll looks ahead to the next one);
+pushes and ``serve``'s own API actions start at once."""
 PUSH_RUN_TIMEOUT_SECONDS = 3600.0
 PUSH_RETRY_SECONDS = 1.0
 """First wait before a push polls again when its poll could not start (another one was running)."""
@@ -93,6 +96,21 @@ def build_deployments(
 PushHandler = Callable[[Trigger], Awaitable[None]]
 
 
+class WakingLauncher:
+    """Starts an API action's run with Prefect, then has the runner poll now instead of at its next poll."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        from fleetflow.api.launcher import PrefectLauncher
+
+        self.inner = PrefectLauncher()
+        self.wake = wake
+
+    async def launch(self, deployment: str, parameters: Mapping[str, Any], *, tags: Sequence[str]) -> Any:
+        run = await self.inner.launch(deployment, parameters, tags=tags)
+        self.wake()
+        return run
+
+
 def start_http(
     sync_name: str,
     branch: str,
@@ -100,6 +118,7 @@ def start_http(
     secret: str,
     on_push: PushHandler,
     source: SyncSource | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> threading.Thread:
     """Serve the HTTP API (and, with a secret, the push webhook receiver) on ``port`` in a daemon thread.
 
@@ -125,6 +144,7 @@ def start_http(
         webhook_app=webhook,
         names=DeploymentNames(serve=True),
         local_sources=[source] if source else [],
+        launcher=WakingLauncher(wake) if wake else None,
     )
     host = os.environ.get("FLEETFLOW_WEBHOOK_HOST", "127.0.0.1")
     # X-Forwarded-For is read by the app only from FLEETFLOW_TRUSTED_PROXIES, never by uvicorn
@@ -189,6 +209,13 @@ class WarmServe:
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
 
+    def wake(self) -> None:
+        """Have the runner poll now (from any thread): a run was just created to start here."""
+        loop, runner = self.loop, self.runner
+        if loop is not None and runner is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(runner.wake)
+
     def start(self, stopper: Stopper) -> threading.Thread:
         """Register and serve on a daemon thread; the stopper ends it (and it ends the stopper if it dies)."""
 
@@ -243,7 +270,7 @@ def run_serve(
     warm = WarmServe(entries, poll_deployment=names.poll_repo(sync_name))
     if port:
         stopper.phase = f"starting the HTTP API on port {port}"
-        start_http(sync_name, branch, port, secret, warm.on_push, source)
+        start_http(sync_name, branch, port, secret, warm.on_push, source, wake=warm.wake)
     stopper.phase = f"registering {len(entries)} deployments with the Prefect API"
     warm.start(stopper)
     stopper.phase = f"serving {sync_name} ({repo}, branch {branch})"

@@ -54,25 +54,25 @@ class EntrypointFlows:
 
 
 async def heartbeats(server: str, stop: asyncio.Event) -> None:
-    """Tell the API this agent is alive, as Prefect's worker does, until ``stop``."""
+    """Tell the API this agent is alive, as Prefect's worker does, until ``stop`` (one client throughout)."""
     said_down = False
-    while not stop.is_set():
-        try:
-            async with get_client() as client:
+    async with get_client() as client:
+        while not stop.is_set():
+            try:
                 await client.send_worker_heartbeat(
                     pool_name(server),
                     f"agent-{server}",
                     heartbeat_interval_seconds=int(WORKER_HEARTBEAT_SECONDS),
                 )
-            if said_down:
-                log.warning("agent %s: the Prefect API answers again", server)
-            said_down = False
-        except Exception as exc:
-            if not said_down:
-                log.warning("agent %s: heartbeat failed (%s); retrying", server, exc)
-            said_down = True
-        with anyio.move_on_after(WORKER_HEARTBEAT_SECONDS):
-            await stop.wait()
+                if said_down:
+                    log.warning("agent %s: the Prefect API answers again", server)
+                said_down = False
+            except Exception as exc:
+                if not said_down:
+                    log.warning("agent %s: heartbeat failed (%s); retrying", server, exc)
+                said_down = True
+            with anyio.move_on_after(WORKER_HEARTBEAT_SECONDS):
+                await stop.wait()
 
 
 async def run_agent(server: str, *, query_seconds: float, limit: int | None, stop: asyncio.Event) -> None:

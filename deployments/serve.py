@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -108,12 +109,17 @@ def start_http(
 
     from fleetflow.api import create_api_app
     from fleetflow.runtime import context
-    from fleetflow.webhook import create_app, store_recorder
+    from fleetflow.webhook import WebhookLimits, create_app, store_recorder
 
     store = context.store()
     recorder = store_recorder(store)
+    # no debounce: a push to an idle endpoint starts its poll at once; pushes that arrive while
+    # it runs still coalesce into one next poll (the coalescer runs one trigger at a time)
+    limits = WebhookLimits(debounce_seconds=0.0)
     webhook = (
-        create_app(on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder)
+        create_app(
+            on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder, limits=limits
+        )
         if secret
         else None
     )
@@ -131,6 +137,15 @@ def start_http(
     thread = threading.Thread(target=server.run, name="webhook", daemon=True)
     thread.start()
     return thread
+
+
+async def _running_finished(runner: WarmRunner, deadline: float) -> None:
+    """Wait (until ``deadline``) for the runs running here now; the poll that refused one is among them."""
+    running = list(runner.running.values())
+    if running:
+        await asyncio.wait(running, timeout=max(0.0, deadline - time.monotonic()))
+    else:
+        await asyncio.sleep(0.2)  # claimed elsewhere: give it a moment before asking again
 
 
 class WarmServe:
@@ -170,8 +185,15 @@ class WarmServe:
         tags = ["webhook", *(f"delivery:{d}" for d in trigger.delivery_ids)]
 
         async def run() -> None:
-            run_id = await runner.trigger(deployment_id, tags=tags)
-            await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
+            deadline = time.monotonic() + PUSH_RUN_TIMEOUT_SECONDS
+            while time.monotonic() < deadline:
+                run_id = await runner.trigger(deployment_id, tags=tags)
+                if run_id in runner.running or run_id in runner.finished:
+                    await runner.wait(run_id, timeout=deadline - time.monotonic())
+                    return
+                # not claimed: a scheduled poll runs (limit 1, its new run was cancelled); it may
+                # have fetched before this push, so poll again once it has finished
+                await _running_finished(runner, deadline)
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
 

@@ -13,7 +13,8 @@ Ad hoc::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
@@ -35,7 +36,7 @@ from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import SyncOutcome
 from flows.register_hosts import register_hosts
 from tasks.fanout import deploy_round, destroy_removed
-from tasks.resources import load_desired, make_plan, open_repo
+from tasks.resources import make_plan, open_repo, resolve_desired
 from tasks.validate import check_stacks
 
 FanOut = Literal["inline", "deployments"]
@@ -96,6 +97,30 @@ async def _report_warnings(warnings: list[str]) -> None:
     await acreate_markdown_artifact(key="sync-warnings", markdown=warnings_markdown(warnings))
 
 
+class Later:
+    """API writes (artifacts) made after the deploys instead of before them, one after the other:
+    off the path to running containers, and never racing the deploy runs' own writes (on SQLite,
+    concurrent writes make Prefect answer 503 and its client retry after about 2 s)."""
+
+    def __init__(self) -> None:
+        self.writes: list[Coroutine[Any, Any, Any]] = []
+
+    def add(self, write: Coroutine[Any, Any, Any]) -> None:
+        self.writes.append(write)
+
+    async def finish(self) -> None:
+        """Make every write in order; the first error is raised after all were tried."""
+        writes, self.writes = self.writes, []
+        error: BaseException | None = None
+        for write in writes:
+            try:
+                await write
+            except Exception as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+
+
 @flow(name="sync-resources", flow_run_name=_run_name)
 async def sync_resources(
     repo: str,
@@ -115,12 +140,40 @@ async def sync_resources(
     Every stack is validated offline first: an invalid one is not deployed (the others are);
     with ``strict``, any invalid stack applies nothing.
     """
+    later = Later()
+    try:
+        result = await _sync(
+            later, repo, branch, commit, resource_paths, sync_name, delete, dry_run, fan_out,
+            changed_paths, force, strict,
+        )  # fmt: skip
+    except BaseException:
+        with contextlib.suppress(Exception):  # the sync's own error is the one to report
+            await later.finish()
+        raise
+    await later.finish()
+    return result
+
+
+async def _sync(
+    later: Later,
+    repo: str,
+    branch: str,
+    commit: str | None,
+    resource_paths: list[str] | None,
+    sync_name: str,
+    delete: bool | None,
+    dry_run: bool,
+    fan_out: FanOut,
+    changed_paths: list[str] | None,
+    force: bool,
+    strict: bool,
+) -> dict[str, Any]:
     logger = get_run_logger()
     store = context.store()
     snapshot = open_repo(repo, branch, commit)
     paths = resource_paths or []
     try:
-        desired: Desired = load_desired(snapshot, paths)
+        desired: Desired = resolve_desired(snapshot, paths)  # pure: a plain call, no task run
     except ResourceErrors as exc:
         problems = [str(e) for e in exc.errors]
         await _report_warnings(exc.warnings)
@@ -134,7 +187,7 @@ async def sync_resources(
             )
         raise
     warnings = [str(w) for w in desired.warnings]
-    await _report_warnings(warnings)
+    later.add(_report_warnings(warnings))
     sync_entry = desired.resources.syncs.get(sync_name) if sync_name else None
     deletes = delete if delete is not None else bool(sync_entry and sync_entry.config.deletes)
     match_tags = list(sync_entry.config.match_tags) if sync_entry else []
@@ -142,16 +195,18 @@ async def sync_resources(
     candidates = stacks_to_consider(desired, snapshot, store, current, changed_paths, force=force)
     for name, why in sorted(candidates.items()):
         logger.info("consider %s: %s", name, "; ".join(why))
-    plan = make_plan(
+    plan = make_plan.fn(  # pure steps: plain calls, no task runs
         desired, as_state(current), delete=deletes, match_tags=match_tags, deploy=sorted(candidates)
     )
-    gate = check_stacks(desired, snapshot)
+    gate = check_stacks.fn(desired, snapshot)
     plan = gate.apply_to(plan)
     rows = render_rows(plan) + gate.rows()
-    await acreate_table_artifact(
-        key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"
+    later.add(
+        acreate_table_artifact(
+            key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"
+        )
     )
-    await acreate_markdown_artifact(key="sync-plan-diff", markdown=f"```\n{render_text(plan)}\n```")
+    later.add(acreate_markdown_artifact(key="sync-plan-diff", markdown=f"```\n{render_text(plan)}\n```"))
     logger.info(
         "plan at %s: %s; deploy rounds %s", snapshot.short, summary(plan), [list(r) for r in plan.rounds]
     )

@@ -24,6 +24,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.flows import Flow, load_flow_from_entrypoint
 
 from fleetflow.agent import HEARTBEAT_SECONDS, pool_name
+from fleetflow.runtime.wake import wake_on_scheduled
 from fleetflow.runtime.warm_runner import WarmRunner
 
 log = logging.getLogger("fleetflow.agent")
@@ -91,6 +92,7 @@ async def run_agent(server: str, *, query_seconds: float, limit: int | None, sto
     async with asyncio.TaskGroup() as group:
         group.create_task(heartbeats(server, stop))
         group.create_task(runner.serve(stop))
+        group.create_task(wake_on_scheduled(runner.work_pool, runner.poll_once, stop))
 
 
 def main(server: str, *, query_seconds: float, limit: int | None) -> None:

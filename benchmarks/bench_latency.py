@@ -21,6 +21,7 @@ shows in most rounds.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import os
 import statistics
@@ -36,7 +37,7 @@ from typing import Any
 import docker
 
 from benchmarks.bench_deploy import _testbed
-from benchmarks.deploy_phases import Round, collect, phase_rows
+from benchmarks.deploy_phases import Round, collect, docker_started, phase_rows
 from tests.support.fleet import compose, fleet_files, remove_projects
 from tests.support.gitrepo import GitRemote
 
@@ -131,10 +132,11 @@ def _serve_path(url: str, image: str, root: Path, rounds: int) -> list[float]:
 def _synced_until_running(url: str, before: str, sync: Callable[[], Any]) -> tuple[float, float, str]:
     """Run ``sync`` on a thread; (seconds until the new container runs, until the sync returned, its id)."""
     outcome: list[BaseException] = []
+    settings = contextvars.copy_context()  # Prefect's temporary settings (the API URL) live in a context
 
     def target() -> None:
         try:
-            asyncio.run(sync())
+            settings.run(asyncio.run, sync())
         except BaseException as exc:
             outcome.append(exc)
 
@@ -201,7 +203,10 @@ def _worker_path(url: str, image: str, root: Path, rounds: int) -> list[float]:
             )  # fmt: skip
             running, synced, seen = _synced_until_running(url, before, sync)
             times.append(running)
-            WORKER_ROUNDS.append(Round(triggered=wall, seen=wall + running, container=seen, stack="alpha"))
+            started = docker_started(url, seen)  # later rounds replace this container
+            WORKER_ROUNDS.append(
+                Round(triggered=wall, seen=wall + running, container=seen, stack="alpha", started=started)
+            )
             WORKER_SYNCED.append(synced)
             if seen in ("", before):
                 raise RuntimeError("the changed stack was not redeployed by the agent")

@@ -48,7 +48,8 @@ def _epoch(value: str | None) -> float | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def _docker_started(url: str, container: str) -> float | None:
+def docker_started(url: str, container: str) -> float | None:
+    """``State.StartedAt`` of ``container`` (seconds since the epoch), None when it is gone."""
     client = docker.DockerClient(base_url=url)
     try:
         raw = str(client.api.inspect_container(container)["State"]["StartedAt"])
@@ -101,7 +102,8 @@ def collect(api: str, docker_url: str, rounds: list[Round], kinds: tuple[str, ..
                 one.runs[kind] = run
         if "deploy" in one.runs:
             one.stages = _timings(api, str(one.runs["deploy"]["id"]))
-        one.started = _docker_started(docker_url, one.container)
+        if one.started is None:
+            one.started = docker_started(docker_url, one.container)
 
 
 def _median(values: list[float]) -> float | None:

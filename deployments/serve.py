@@ -27,6 +27,7 @@ from uuid import UUID
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, FlowRun
 from prefect.flows import Flow
 
+from fleetflow.agent import PROCESS_DEPLOY_SLOTS
 from fleetflow.api.sources import SyncSource
 from fleetflow.runtime import names
 from fleetflow.runtime.names import DeploymentNames
@@ -243,6 +244,7 @@ def run_serve(
     from fleetflow.runtime import duplicates
 
     duplicates.install()
+    os.environ.setdefault(PROCESS_DEPLOY_SLOTS, "1")  # every deploy of serve runs in this process
     secret = os.environ.get("FLEETFLOW_WEBHOOK_SECRET", "")
     source = SyncSource(name=sync_name, repo=repo, branch=branch, resource_paths=resource_paths)
     entries = build_deployments(

@@ -115,8 +115,8 @@ async def deploy_stack(
         return held.model_dump(mode="json", exclude={"output_tail"})
     prepare = round(time.perf_counter() - began, 3)
     try:
-        # the run carries the host:/stack: tags (set by the fan-out); a tagged task run costs an
-        # API write for Prefect's tag concurrency check
+        # no tags on the task: a tagged task run costs an API write (Prefect's tag concurrency
+        # check); runs on host pools carry host:/stack: tags
         result: DeployResult = await deploy_on_host.with_options(timeout_seconds=spec.timeout_s * 3 + 120)(
             host, spec, force=force, apply=apply, reason=prepared.reason if prepared else "",
             local_slot=prepared is not None,

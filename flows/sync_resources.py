@@ -14,6 +14,7 @@ Ad hoc::
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Literal
 
@@ -79,6 +80,27 @@ def would_deploy(
             "reason": reason,
         }
     return out
+
+
+REGISTERED_FOR_SECONDS = 300.0
+_registered: dict[tuple[str, str], float] = {}
+
+
+async def register_new_hosts(servers: set[str]) -> None:
+    """Register the pools and deployments of ``servers`` not registered by this process (on this
+    Prefect API) in the last 5 minutes: a sync does not rewrite every host's deployments each time,
+    and a pool removed by hand is back within minutes."""
+    from prefect.settings import get_current_settings
+
+    api, now = str(get_current_settings().api.url), time.monotonic()
+    new = {
+        s
+        for s in servers
+        if now - _registered.get((api, s), -REGISTERED_FOR_SECONDS) >= REGISTERED_FOR_SECONDS
+    }
+    if new:
+        await register_hosts(new)
+        _registered.update(dict.fromkeys(((api, s) for s in new), now))
 
 
 def _run_name() -> str:
@@ -237,7 +259,7 @@ async def _sync(
             n: o for n, o in gate.outcomes(snapshot.commit).items() if n in candidates
         }
         if fan_out == "deployments":
-            await register_hosts(agent_servers(desired))
+            await register_new_hosts(agent_servers(desired))
         params = {"repo": repo, "branch": branch, "commit": snapshot.commit, "resource_paths": paths}
         for number, stacks in enumerate(plan.rounds, start=1):
             logger.info("round %d: %s", number, ", ".join(stacks))

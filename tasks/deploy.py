@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 import weakref
@@ -16,6 +17,7 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency
 from prefect.exceptions import ObjectNotFound
 
+from fleetflow.agent import PROCESS_DEPLOY_SLOTS
 from fleetflow.deploy import Action, DeployResult, DeploySpec, deploy, deploy_if_changed, run_action
 from fleetflow.deploy.changes import why_deploy
 from fleetflow.deploy.models import DeployStatus
@@ -169,8 +171,9 @@ async def deploy_on_host(
     """Deploy ``spec`` unless unchanged (``force`` deploys anyway; ``apply=False`` only reports).
 
     ``reason`` (why it must deploy, found by the sync just before) skips the check for changes.
-    ``local_slot``: bound parallel deploys on the host in this process (a sync's own deploys)
-    instead of with the Prefect global concurrency limit shared by every process.
+    ``local_slot`` (a sync's own deploys), or ``FLEETFLOW_PROCESS_DEPLOY_SLOTS=1`` (the warm agent,
+    ``serve``): bound parallel deploys on the host in this process instead of with the Prefect
+    global concurrency limit shared by every process (one API write, on SQLite often a 2 s retry).
     """
     logger = get_run_logger()
     history = StoreHistory(context.store())
@@ -191,7 +194,8 @@ async def deploy_on_host(
                 reason=why,
                 commit=spec.commit,
             )
-        async with local_deploy_slot(host.name) if local_slot else host_deploy_slot(host.name):
+        in_process = local_slot or os.environ.get(PROCESS_DEPLOY_SLOTS) == "1"
+        async with local_deploy_slot(host.name) if in_process else host_deploy_slot(host.name):
             slotted = time.perf_counter()
             if force or reason:
                 why = "forced" if force else reason

@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from prefect import tags
 from prefect.deployments import arun_deployment
 
 from fleetflow.deploy import Action, inputs_digest
@@ -93,7 +92,7 @@ async def _inline(
     from flows.deploy_stack import deploy_stack
 
     try:
-        with handing_off(prepared), tags(f"host:{server}", f"stack:{stack}"):
+        with handing_off(prepared):
             result: Outcome = await deploy_stack(stack=stack, server=server, force=force, **params)
     except Exception as exc:  # the outcome records it; the other stacks go on
         return _failed(server, str(params["commit"]), exc)

@@ -156,8 +156,7 @@ def test_the_sync_hands_its_spec_to_deploy_stack_which_still_runs_on_its_own(
     head = remote.commit("fleet", fleet_files(hosts, testbed_image, stacks={"alpha": "h1"}))
     synced = asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"]))
     assert synced["stacks"]["alpha"]["status"] == "good"
-    tags, tasks = asyncio.run(_deploy_run_tasks("alpha", head))
-    assert {"host:h1", "stack:alpha"} <= set(tags)
+    _, tasks = asyncio.run(_deploy_run_tasks("alpha", head))
     assert tasks == ["deploy"], "the subflow fetched, loaded or checked again what its sync had built"
 
     # run on its own (as from the UI), deploy-stack fetches, loads and builds the spec itself

@@ -53,10 +53,11 @@ def _containers(url: str, projects: list[str]) -> dict[str, str]:
     client = docker.DockerClient(base_url=url)
     try:
         found: dict[str, str] = {}
-        for c in client.containers.list(filters={"label": "com.docker.compose.service=app"}):
-            project = c.labels.get("com.docker.compose.project", "")
+        # the raw list (one call): the SDK's list inspects each container, which races compose's recreate
+        for c in client.api.containers(filters={"label": "com.docker.compose.service=app"}):
+            project = (c.get("Labels") or {}).get("com.docker.compose.project", "")
             if project in projects:
-                found[project] = c.id
+                found[project] = str(c["Id"])
         return found
     finally:
         client.close()

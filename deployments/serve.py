@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from uuid import UUID
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, FlowRun
 from prefect.flows import Flow
 
+from fleetflow.agent import PROCESS_DEPLOY_SLOTS
 from fleetflow.api.sources import SyncSource
 from fleetflow.runtime import names
 from fleetflow.runtime.names import DeploymentNames
@@ -41,7 +43,6 @@ QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "10"))
 Scheduled runs start on time regardless (a poll looks ahead to the next one);
 pushes and ``serve``'s own API actions start at once."""
 PUSH_RUN_TIMEOUT_SECONDS = 3600.0
-PUSH_RETRY_SECONDS = 1.0
 """First wait before a push polls again when its poll could not start (another one was running)."""
 
 
@@ -129,12 +130,17 @@ def start_http(
 
     from fleetflow.api import create_api_app
     from fleetflow.runtime import context
-    from fleetflow.webhook import create_app, store_recorder
+    from fleetflow.webhook import WebhookLimits, create_app, store_recorder
 
     store = context.store()
     recorder = store_recorder(store)
+    # no debounce: a push to an idle endpoint starts its poll at once; pushes that arrive while
+    # it runs still coalesce into one next poll (the coalescer runs one trigger at a time)
+    limits = WebhookLimits(debounce_seconds=0.0)
     webhook = (
-        create_app(on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder)
+        create_app(
+            on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder, limits=limits
+        )
         if secret
         else None
     )
@@ -153,6 +159,15 @@ def start_http(
     thread = threading.Thread(target=server.run, name="webhook", daemon=True)
     thread.start()
     return thread
+
+
+async def _running_finished(runner: WarmRunner, deadline: float) -> None:
+    """Wait (until ``deadline``) for the runs running here now; the poll that refused one is among them."""
+    running = list(runner.running.values())
+    if running:
+        await asyncio.wait(running, timeout=max(0.0, deadline - time.monotonic()))
+    else:
+        await asyncio.sleep(0.2)  # claimed elsewhere: give it a moment before asking again
 
 
 class WarmServe:
@@ -196,16 +211,15 @@ class WarmServe:
         tags = ["webhook", *(f"delivery:{d}" for d in trigger.delivery_ids)]
 
         async def run() -> None:
-            delay, waited = PUSH_RETRY_SECONDS, 0.0
-            while True:
+            deadline = time.monotonic() + PUSH_RUN_TIMEOUT_SECONDS
+            while time.monotonic() < deadline:
                 run_id = await runner.trigger(deployment_id, parameters={"webhook": True}, tags=tags)
                 if run_id in runner.running or run_id in runner.finished:
-                    await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
+                    await runner.wait(run_id, timeout=deadline - time.monotonic())
                     return
-                if waited >= PUSH_RUN_TIMEOUT_SECONDS:
-                    raise RuntimeError(f"a poll of {self.poll_deployment} kept running for {waited:.0f} s")
-                await asyncio.sleep(delay)
-                waited, delay = waited + delay, min(delay * 2, 15.0)
+                # not claimed: a scheduled poll runs (limit 1, its new run was cancelled); it may
+                # have fetched before this push, so poll again once it has finished
+                await _running_finished(runner, deadline)
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
 
@@ -262,6 +276,7 @@ def run_serve(
     from fleetflow.runtime import duplicates
 
     duplicates.install()
+    os.environ.setdefault(PROCESS_DEPLOY_SLOTS, "1")  # every deploy of serve runs in this process
     secret = os.environ.get("FLEETFLOW_WEBHOOK_SECRET", "")
     source = SyncSource(name=sync_name, repo=repo, branch=branch, resource_paths=resource_paths)
     entries = build_deployments(

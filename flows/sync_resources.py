@@ -14,7 +14,9 @@ Ad hoc::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import contextlib
+import time
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
@@ -39,7 +41,7 @@ from fleetflow.runtime.stack_repos import source_heads
 from fleetflow.store import SyncOutcome
 from flows.register_hosts import register_hosts
 from tasks.fanout import deploy_round, destroy_removed
-from tasks.resources import load_desired, make_plan, open_repo, open_sources
+from tasks.resources import make_plan, open_repo, open_sources, resolve_desired
 from tasks.validate import check_stacks
 
 FanOut = Literal["inline", "deployments"]
@@ -90,6 +92,27 @@ def would_deploy(
     return out
 
 
+REGISTERED_FOR_SECONDS = 300.0
+_registered: dict[tuple[str, str], float] = {}
+
+
+async def register_new_hosts(servers: set[str]) -> None:
+    """Register the pools and deployments of ``servers`` not registered by this process (on this
+    Prefect API) in the last 5 minutes: a sync does not rewrite every host's deployments each time,
+    and a pool removed by hand is back within minutes."""
+    from prefect.settings import get_current_settings
+
+    api, now = str(get_current_settings().api.url), time.monotonic()
+    new = {
+        s
+        for s in servers
+        if now - _registered.get((api, s), -REGISTERED_FOR_SECONDS) >= REGISTERED_FOR_SECONDS
+    }
+    if new:
+        await register_hosts(new)
+        _registered.update(dict.fromkeys(((api, s) for s in new), now))
+
+
 def _run_name() -> str:
     p = flow_run.parameters
     label = p.get("sync_name") or str(p.get("repo", "")).rstrip("/").rsplit("/", 1)[-1]
@@ -104,6 +127,30 @@ async def _report_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         logger.warning("%s", warning)
     await acreate_markdown_artifact(key="sync-warnings", markdown=warnings_markdown(warnings))
+
+
+class Later:
+    """API writes (artifacts) made after the deploys instead of before them, one after the other:
+    off the path to running containers, and never racing the deploy runs' own writes (on SQLite,
+    concurrent writes make Prefect answer 503 and its client retry after about 2 s)."""
+
+    def __init__(self) -> None:
+        self.writes: list[Coroutine[Any, Any, Any]] = []
+
+    def add(self, write: Coroutine[Any, Any, Any]) -> None:
+        self.writes.append(write)
+
+    async def finish(self) -> None:
+        """Make every write in order; the first error is raised after all were tried."""
+        writes, self.writes = self.writes, []
+        error: BaseException | None = None
+        for write in writes:
+            try:
+                await write
+            except Exception as exc:
+                error = error or exc
+        if error is not None:
+            raise error
 
 
 @flow(name="sync-resources", flow_run_name=_run_name)
@@ -131,12 +178,42 @@ async def sync_resources(
     a verified push started this sync, so stacks with ``webhook_force_deploy`` deploy even when
     unchanged.
     """
+    later = Later()
+    try:
+        result = await _sync(
+            later, repo, branch, commit, resource_paths, sync_name, delete, dry_run, fan_out,
+            changed_paths, force, strict, source_commits, webhook,
+        )  # fmt: skip
+    except BaseException:
+        with contextlib.suppress(Exception):  # the sync's own error is the one to report
+            await later.finish()
+        raise
+    await later.finish()
+    return result
+
+
+async def _sync(
+    later: Later,
+    repo: str,
+    branch: str,
+    commit: str | None,
+    resource_paths: list[str] | None,
+    sync_name: str,
+    delete: bool | None,
+    dry_run: bool,
+    fan_out: FanOut,
+    changed_paths: list[str] | None,
+    force: bool,
+    strict: bool,
+    source_commits: dict[str, str] | None,
+    webhook: bool,
+) -> dict[str, Any]:
     logger = get_run_logger()
     store = context.store()
     snapshot = open_repo(repo, branch, commit)
     paths = resource_paths or []
     try:
-        desired: Desired = load_desired(snapshot, paths)
+        desired: Desired = resolve_desired(snapshot, paths)  # pure: a plain call, no task run
         snapshot = open_sources(desired, snapshot, heads=source_commits)
     except ResourceErrors as exc:
         problems = [str(e) for e in exc.errors]
@@ -151,7 +228,7 @@ async def sync_resources(
             )
         raise
     warnings = [str(w) for w in desired.warnings]
-    await _report_warnings(warnings)
+    later.add(_report_warnings(warnings))
     heads = source_heads(snapshot, desired)
     sync_entry = desired.resources.syncs.get(sync_name) if sync_name else None
     deletes = delete if delete is not None else bool(sync_entry and sync_entry.config.deletes)
@@ -163,16 +240,18 @@ async def sync_resources(
         candidates.setdefault(name, []).append(PUSH_FORCED)
     for name, why in sorted(candidates.items()):
         logger.info("consider %s: %s", name, "; ".join(why))
-    plan = make_plan(
+    plan = make_plan.fn(  # pure steps: plain calls, no task runs
         desired, as_state(current), delete=deletes, match_tags=match_tags, deploy=sorted(candidates)
     )
-    gate = check_stacks(desired, snapshot)
+    gate = check_stacks.fn(desired, snapshot)
     plan = gate.apply_to(plan)
     rows = render_rows(plan) + gate.rows()
-    await acreate_table_artifact(
-        key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"
+    later.add(
+        acreate_table_artifact(
+            key="sync-plan", table=rows, description=f"plan at {snapshot.short}: {summary(plan)}"
+        )
     )
-    await acreate_markdown_artifact(key="sync-plan-diff", markdown=f"```\n{render_text(plan)}\n```")
+    later.add(acreate_markdown_artifact(key="sync-plan-diff", markdown=f"```\n{render_text(plan)}\n```"))
     logger.info(
         "plan at %s: %s; deploy rounds %s", snapshot.short, summary(plan), [list(r) for r in plan.rounds]
     )
@@ -206,7 +285,7 @@ async def sync_resources(
             n: o for n, o in gate.outcomes(snapshot.commit).items() if n in candidates
         }
         if fan_out == "deployments":
-            await register_hosts(agent_servers(desired))
+            await register_new_hosts(agent_servers(desired))
         params: dict[str, Any] = {
             "repo": repo,
             "branch": branch,

@@ -80,6 +80,19 @@ class RepoCache:
             repo = self._open(path, clean) if path.exists() else None
         return CachedRepo(repo, branch, clean) if repo is not None else None
 
+    def holding(self, url: str, branch: str, commit: str) -> CachedRepo | None:
+        """The cached clone when it already holds ``commit`` (no fetch), else None."""
+        clean, _ = split_credentials(url)
+        path = self.path_for(clean, branch)
+        if not path.exists():
+            return None
+        with self._lock(path):
+            repo = self._open(path, clean)
+        if repo is None:
+            return None
+        cached = CachedRepo(repo, branch, clean)
+        return cached if cached.has_commit(commit) else None
+
     def _lock(self, path: Path) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(str(path), threading.Lock())

@@ -31,7 +31,7 @@ def deploy_markdown(result: DeployResult) -> str:
             for s in result.services
         ]
     if result.durations:
-        timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.durations.items())
+        timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items())
         lines += ["", f"Timings: {timings}"]
     if result.output_tail:
         lines += ["", "```", *result.output_tail[-30:], "```"]

@@ -79,8 +79,11 @@ def worktree_snapshot(root: Path) -> RepoSnapshot:
 def git_snapshot(
     cache: RepoCache, repo: str, *, branch: str = "main", commit: str | None = None
 ) -> RepoSnapshot:
-    """Fetch ``branch`` of ``repo`` into the cache and open ``commit`` (default: the branch head)."""
-    cached = cache.ensure(repo, branch)
+    """Fetch ``branch`` of ``repo`` into the cache and open ``commit`` (default: the branch head).
+
+    A commit the cache already holds (a poll just fetched it) is opened without a second fetch.
+    """
+    cached = (cache.holding(repo, branch, commit) if commit else None) or cache.ensure(repo, branch)
     sha = commit or cached.head()
     source = GitTreeSource(cached.repo, sha)
     return RepoSnapshot(repo=repo, commit=source.hexsha, source=source, cached=cached)

@@ -23,7 +23,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.flows import Flow, load_flow_from_entrypoint
 
-from fleetflow.agent import HEARTBEAT_SECONDS, pool_name
+from fleetflow.agent import HEARTBEAT_SECONDS, PROCESS_DEPLOY_SLOTS, pool_name
+from fleetflow.runtime.wake import wake_on_scheduled
 from fleetflow.runtime.warm_runner import WarmRunner
 
 log = logging.getLogger("fleetflow.agent")
@@ -78,6 +79,7 @@ async def heartbeats(server: str, stop: asyncio.Event) -> None:
 async def run_agent(server: str, *, query_seconds: float, limit: int | None, stop: asyncio.Event) -> None:
     """Serve pool ``host-<server>`` until ``stop`` is set."""
     os.environ["FLEETFLOW_SERVER"] = server
+    os.environ.setdefault(PROCESS_DEPLOY_SLOTS, "1")  # every deploy to this host runs in this process
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
     runner = WarmRunner(
         flow_for=EntrypointFlows(), work_pool=pool_name(server), query_seconds=query_seconds, limit=limit or 8
@@ -91,6 +93,7 @@ async def run_agent(server: str, *, query_seconds: float, limit: int | None, sto
     async with asyncio.TaskGroup() as group:
         group.create_task(heartbeats(server, stop))
         group.create_task(runner.serve(stop))
+        group.create_task(wake_on_scheduled(runner.work_pool, runner.poll_once, stop))
 
 
 def main(server: str, *, query_seconds: float, limit: int | None) -> None:

@@ -16,7 +16,6 @@ from uuid import UUID
 
 import pytest
 
-from deployments import serve
 from deployments.serve import WarmServe
 from fleetflow.webhook import Trigger
 
@@ -62,10 +61,7 @@ def _warm(runner: BusyRunner, loop: asyncio.AbstractEventLoop) -> WarmServe:
     return warm
 
 
-async def test_a_push_during_a_running_poll_polls_again(
-    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(serve, "PUSH_RETRY_SECONDS", 0.01)
+async def test_a_push_during_a_running_poll_polls_again(loop: asyncio.AbstractEventLoop) -> None:
     runner = BusyRunner(busy=2)
     await _warm(runner, loop).on_push(Trigger(1, "homelab", "main", "abc", ("d1", "d2")))
     assert len(runner.calls) == 3

@@ -19,18 +19,20 @@ def quiet_prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
-RUN_LOGGERS = ("PREFECT_FLOW_RUNS", "PREFECT_TASK_RUNS", "PREFECT_TASK_ENGINE", "PREFECT_FLOW_ENGINE")
+QUIET_CONSOLE = "fleetflow.runtime.quiet_console.QuietRunsConsoleHandler"
 
 
 def quiet_run_logs() -> None:
-    """No Prefect tracebacks on the terminal (``fleetflow`` prints one paragraph; ``--debug`` shows all).
+    """No Prefect run logs or tracebacks on the terminal (``fleetflow`` prints one paragraph;
+    ``--debug`` shows all), while every run log still reaches the Prefect API (the UI).
 
-    Failed flow and task runs are logged by Prefect with their traceback; the
-    CLI reports the same failure itself, so these loggers print only criticals.
-    The runs' logs still reach the Prefect API (the UI shows them).
+    Prefect's console handler is swapped for one that leaves out the runs' records, and the run
+    loggers stay at INFO even when ``PREFECT_LOGGING_LEVEL`` is quieter: a logger's level would
+    drop a record before the API handler sees it.
     """
-    for logger in RUN_LOGGERS:
-        os.environ.setdefault(f"PREFECT_LOGGING_LOGGERS_{logger}_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_CLASS", QUIET_CONSOLE)
+    for logger in ("PREFECT_FLOW_RUNS", "PREFECT_TASK_RUNS"):
+        os.environ.setdefault(f"PREFECT_LOGGING_LOGGERS_{logger}_LEVEL", "INFO")
 
 
 def default_resource_paths(repo: Path) -> list[str]:

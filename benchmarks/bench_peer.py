@@ -27,7 +27,8 @@ shown apart). The floor is ``docker compose up -d`` of the same kind of change.
 
 Run: ``python -m benchmarks.bench_peer [--markdown]`` (one side-by-side table)
 or ``python -m benchmarks peer``. Knobs: ``FF_PEER_ROUNDS``,
-``FF_PEER_IDLE_SECONDS``, ``FF_PEER_TOOLS`` (``fleetflow,doco-cd``).
+``FF_PEER_IDLE_SECONDS``, ``FF_PEER_TOOLS`` (``fleetflow,doco-cd``), ``FF_PEER_JSON``
+(a file for the raw measurements).
 Needs ``scripts/build-doco-cd`` first. A full run takes about 20 minutes.
 """
 
@@ -457,7 +458,7 @@ def table(data: dict[str, Any]) -> list[TableRow]:
     def beyond(key: str, base: float) -> str:
         start = f"{base:g} s + floor" if base else "floor"
         own = [
-            f"{r['tool']} {start} + {m - base - floor:.2f} s" for r in (ff, dc) if (m := _median(r.get(key)))
+            f"{r['tool']}: {start} + {m - base - floor:.2f} s" for r in (ff, dc) if (m := _median(r.get(key)))
         ]
         return f"{'; '.join(own)}; samples: {_samples(key, ff, dc)}"
 
@@ -550,6 +551,8 @@ def main(argv: list[str]) -> int:
         return 0
     started = time.perf_counter()
     data = measure_all()
+    if os.environ.get("FF_PEER_JSON"):
+        Path(os.environ["FF_PEER_JSON"]).write_text(json.dumps(data, indent=1))
     headers = ("", "fleetflow serve", "doco-cd v0.110.1", "ratio", "note")
     load = "/".join(f"{x:.1f}" for x in data["load"])
     title = (

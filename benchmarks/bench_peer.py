@@ -498,14 +498,21 @@ def table(data: dict[str, Any]) -> list[TableRow]:
 
 
 # ---------------------------------------------------------------- entry points
+def not_runnable() -> str:
+    """Why this benchmark cannot run here ("" when it can)."""
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        return "measurement only: never run in CI"
+    if "doco-cd" in TOOLS and not os.access(DOCO_CD, os.X_OK):
+        return f"doco-cd not built at {DOCO_CD}: run scripts/build-doco-cd (11 minutes, once)"
+    return ""
+
+
 def measure_all() -> dict[str, Any]:
     """Run the whole measurement in a fresh loopback-only network namespace."""
     from benchmarks.bench_deploy import _testbed
 
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        raise RuntimeError("bench_peer is a measurement only: never run in CI")
-    if "doco-cd" in TOOLS and not os.access(DOCO_CD, os.X_OK):
-        raise RuntimeError(f"doco-cd not built at {DOCO_CD}: run scripts/build-doco-cd (11 minutes, once)")
+    if why := not_runnable():
+        raise SystemExit(f"bench_peer: {why}")
     testbed = _testbed()
     docker_host, image = str(testbed["docker_hosts"]["host1"]), str(testbed["base_image"])  # type: ignore[index]
     with tempfile.TemporaryDirectory(prefix="ff-bench-peer-") as work:
@@ -525,6 +532,8 @@ def measure_all() -> dict[str, Any]:
 
 def run() -> list[Row]:
     """Rows for ``python -m benchmarks``: both tools in the value column, the ratio in the note."""
+    if why := not_runnable():
+        return [{"benchmark": "fleetflow vs doco-cd", "value": "", "unit": "", "note": f"skipped: {why}"}]
     return [
         {"benchmark": what, "value": f"{a} | {b}", "unit": "fleetflow | doco-cd", "note": f"{ratio}; {note}"}
         for what, a, b, ratio, note in table(measure_all())

@@ -23,7 +23,8 @@ the changed stacks with the containers recreated or restarted (all 10
 snapshotted between rounds, after idle and one poll after the last round).
 For fleetflow also: no-change ``fleetflow reconcile`` wall time (its default
 local Prefect server kept between calls; the first call, which starts it, is
-shown apart). The floor is ``docker compose up -d`` of the same kind of change.
+shown apart). The floor is ``docker compose up -d`` of the same kind of change,
+measured just before each tool.
 
 Run: ``python -m benchmarks.bench_peer [--markdown]`` (one side-by-side table)
 or ``python -m benchmarks peer``. Knobs: ``FF_PEER_ROUNDS``,
@@ -273,6 +274,7 @@ class Result:
     reconcile: list[float] = field(default_factory=list)
     reconcile_statuses: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # fleetflow: median seconds after the push
+    floor: list[float] = field(default_factory=list)  # docker compose up -d, measured just before
 
 
 def phases(rounds: int) -> list[float]:
@@ -379,9 +381,6 @@ def inside(work: Path, docker_host: str, image: str) -> dict[str, Any]:
     git = git_http_server(history.bare.parent)
     git_url = f"http://127.0.0.1:{git.server_port}/{history.bare.name}"
     daemon = Daemon(docker_host)
-    (work / "floor").mkdir()
-    floor = _floor(docker_host, work / "floor", ROUNDS)
-    say(f"floor: {', '.join(f'{s:.2f}' for s in floor)} s")
     results = []
     try:
         for name in TOOLS:
@@ -393,8 +392,12 @@ def inside(work: Path, docker_host: str, image: str) -> dict[str, Any]:
                 tool = DocoCd(work / "doco-cd", docker_host, git_url)
             else:
                 raise ValueError(f"FF_PEER_TOOLS: unknown tool {name!r} (fleetflow, doco-cd)")
+            (work / f"floor-{name}").mkdir()
+            floor = _floor(docker_host, work / f"floor-{name}", ROUNDS)  # under this tool's machine load
+            say(f"floor before {name}: {', '.join(f'{s:.2f}' for s in floor)} s")
             try:
                 results.append(measure(tool, daemon, history))
+                results[-1].floor = floor
             finally:
                 tool.close()
     finally:
@@ -402,7 +405,7 @@ def inside(work: Path, docker_host: str, image: str) -> dict[str, Any]:
         git.shutdown()
         daemon.client.close()
     load.append(os.getloadavg()[0])
-    return {"floor": floor, "results": [asdict(r) for r in results], "load": load}
+    return {"results": [asdict(r) for r in results], "load": load}
 
 
 # ---------------------------------------------------------------- the table
@@ -453,31 +456,34 @@ def table(data: dict[str, Any]) -> list[TableRow]:
     """The side-by-side rows of one run."""
     results = {r["tool"]: r for r in data["results"]}
     ff, dc = results.get("fleetflow", {}), results.get("doco-cd", {})
-    floor = _median(data["floor"]) or 0.0
+    floor = {t: _median(r.get("floor")) or 0.0 for t, r in results.items()}
 
-    def beyond(key: str, base: float) -> str:
-        start = f"{base:g} s + floor" if base else "floor"
+    def beyond(key: str) -> str:
         own = [
-            f"{r['tool']}: {start} + {m - base - floor:.2f} s" for r in (ff, dc) if (m := _median(r.get(key)))
+            f"{r['tool']}: floor + {m - floor[r['tool']]:.2f} s"
+            for r in (ff, dc)
+            if (m := _median(r.get(key)))
         ]
         return f"{'; '.join(own)}; samples: {_samples(key, ff, dc)}"
 
     webhook, poll = f"median of {ROUNDS}", f"{POLL_SECONDS} s, median of {ROUNDS}"
     marks = ", ".join(f"{mark} {value:.1f}" for mark, value in (ff.get("phases") or {}).items())
-    phases = f"fleetflow's runs, median s after the push: {marks}" if marks else ""
+    run_marks = f"fleetflow's runs, median s after the push: {marks}" if marks else ""
     f_cpu, d_cpu = ff.get("idle_cpu", {}), dc.get("idle_cpu", {})
     f_rss, d_rss = ff.get("idle_rss", {}), dc.get("idle_rss", {})
     server = "Prefect server"
-    spread = "commits spread evenly over the interval, so about interval / 2 + own time"
+    lands = ", ".join(f"{delay:g}" for delay in sorted(phases(ROUNDS)))
+    spread = f"each commit lands {lands} s after the previous deploy; samples: {_samples('poll', ff, dc)}"
     schedules = "% of one core; serve polls every 300 s, checks health every 60 s; doco-cd polls every 180 s"
     reconcile = ff.get("reconcile") or [0.0]
     return [
         _line(f"push webhook → new container running ({webhook})", _median(ff.get("webhook")),
-              _median(dc.get("webhook")), "s", f"{beyond('webhook', 0)}; {phases}"),
+              _median(dc.get("webhook")), "s", f"{beyond('webhook')}; {run_marks}"),
         _line(f"commit → running by polling ({poll})", _median(ff.get("poll")), _median(dc.get("poll")), "s",
-              f"{spread}; {beyond('poll', POLL_SECONDS / 2)}"),
-        _line("floor: `docker compose up -d` of the same change", floor, floor, "s",
-              f"median of {len(data['floor'])}, same daemon"),
+              spread),
+        _line("floor: `docker compose up -d` of the same change", floor.get("fleetflow"),
+              floor.get("doco-cd"), "s",
+              f"median of {ROUNDS}, same daemon, measured just before each tool (machine load moves)"),
         _line(f"idle CPU at default schedules, {IDLE_SECONDS:.0f} s", f_cpu.get("fleetflow"),
               d_cpu.get("doco-cd"), "%", schedules),
         _line("idle CPU, fleetflow's Prefect server", f_cpu.get(server), None, "%",

@@ -274,6 +274,7 @@ class Result:
     reconcile: list[float] = field(default_factory=list)
     reconcile_statuses: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # fleetflow: median seconds after the push
+    poll_phases: dict[str, float] = field(default_factory=dict)  # the same after a commit, poll rounds
     floor: list[float] = field(default_factory=list)  # docker compose up -d, measured just before
 
 
@@ -338,7 +339,7 @@ def measure(tool: Tool, daemon: Daemon, history: History) -> Result:
     time.sleep(5.0)  # the last run's tail (logs, artifacts) is not idle time
     if isinstance(tool, FleetflowServe):
         result.phases = median_phases(
-            [{**tool.phases(at, stack), "running": took} for at, stack, took in pushes]
+            [{**tool.phases(at, stack), "running": took} for at, stack, took in pushes[:ROUNDS]]
         )
     result.idle_cpu, result.idle_rss = idle_cost(tool.watched(), IDLE_SECONDS)
     after = daemon.snapshot()
@@ -355,6 +356,10 @@ def measure(tool: Tool, daemon: Daemon, history: History) -> Result:
     after = daemon.snapshot()
     result.score.add(snap, after, set())
     say(f"{tool.name}: poll {', '.join(f'{s:.2f}' for s in result.poll)} s")
+    if isinstance(tool, FleetflowServe):
+        result.poll_phases = median_phases(
+            [{**tool.phases(at, stack), "running": took} for at, stack, took in pushes[ROUNDS + 1 :]]
+        )
     tool.stop()
     if isinstance(tool, FleetflowServe):
         result.reconcile, result.reconcile_statuses = tool.reconcile(RECONCILE_CALLS)
@@ -460,15 +465,18 @@ def table(data: dict[str, Any]) -> list[TableRow]:
 
     def beyond(key: str) -> str:
         own = [
-            f"{r['tool']}: floor + {m - floor[r['tool']]:.2f} s"
+            f"{r['tool']}: floor {m - floor[r['tool']]:+.2f} s"
             for r in (ff, dc)
             if (m := _median(r.get(key)))
         ]
         return f"{'; '.join(own)}; samples: {_samples(key, ff, dc)}"
 
     webhook, poll = f"median of {ROUNDS}", f"{POLL_SECONDS} s, median of {ROUNDS}"
-    marks = ", ".join(f"{mark} {value:.1f}" for mark, value in (ff.get("phases") or {}).items())
-    run_marks = f"fleetflow's runs, median s after the push: {marks}" if marks else ""
+
+    def run_marks(key: str, after: str) -> str:
+        marks = ", ".join(f"{mark} {value:.1f}" for mark, value in (ff.get(key) or {}).items())
+        return f"; fleetflow's runs, median s after the {after}: {marks}" if marks else ""
+
     f_cpu, d_cpu = ff.get("idle_cpu", {}), dc.get("idle_cpu", {})
     f_rss, d_rss = ff.get("idle_rss", {}), dc.get("idle_rss", {})
     server = "Prefect server"
@@ -478,9 +486,9 @@ def table(data: dict[str, Any]) -> list[TableRow]:
     reconcile = ff.get("reconcile") or [0.0]
     return [
         _line(f"push webhook → new container running ({webhook})", _median(ff.get("webhook")),
-              _median(dc.get("webhook")), "s", f"{beyond('webhook')}; {run_marks}"),
+              _median(dc.get("webhook")), "s", f"{beyond('webhook')}{run_marks('phases', 'push')}"),
         _line(f"commit → running by polling ({poll})", _median(ff.get("poll")), _median(dc.get("poll")), "s",
-              spread),
+              f"{spread}{run_marks('poll_phases', 'commit')}"),
         _line("floor: `docker compose up -d` of the same change", floor.get("fleetflow"),
               floor.get("doco-cd"), "s",
               f"median of {ROUNDS}, same daemon, measured just before each tool (machine load moves)"),

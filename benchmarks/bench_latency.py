@@ -21,22 +21,32 @@ shows in most rounds.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import os
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import docker
 
 from benchmarks.bench_deploy import _testbed
+from benchmarks.deploy_phases import Round, collect, docker_started, phase_rows
 from tests.support.fleet import compose, fleet_files, remove_projects
 from tests.support.gitrepo import GitRemote
 
 ROUNDS = int(os.environ.get("FF_BENCH_ROUNDS", "10"))
+PATHS = os.environ.get("FF_BENCH_LATENCY_PATHS", "serve,worker").split(",")
+DATABASES = os.environ.get("FF_BENCH_LATENCY_DATABASES", "sqlite,postgres").split(",")
+QUERY_SECONDS = os.environ.get("FF_BENCH_AGENT_QUERY_SECONDS", "2")
+WORKER_ROUNDS: list[Round] = []
+WORKER_SYNCED: list[float] = []
 
 
 def _running_id(url: str, project: str) -> str:
@@ -119,6 +129,37 @@ def _serve_path(url: str, image: str, root: Path, rounds: int) -> list[float]:
     return times
 
 
+def _synced_until_running(url: str, before: str, sync: Callable[[], Any]) -> tuple[float, float, str]:
+    """Run ``sync`` on a thread; (seconds until the new container runs, until the sync returned, its id)."""
+    outcome: list[BaseException] = []
+    settings = contextvars.copy_context()  # Prefect's temporary settings (the API URL) live in a context
+
+    def target() -> None:
+        try:
+            settings.run(asyncio.run, sync())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.perf_counter()
+    thread = threading.Thread(target=target, name="bench-sync")
+    thread.start()
+    running, seen = 0.0, ""
+    while not running and thread.is_alive():
+        now = _running_id(url, "alpha")
+        if now and now != before:
+            running, seen = time.perf_counter() - started, now
+        else:
+            time.sleep(0.05)
+    thread.join()
+    synced = time.perf_counter() - started
+    if outcome:
+        raise outcome[0]
+    if not running:
+        seen = _running_id(url, "alpha")
+        running = synced
+    return running, synced, seen
+
+
 def _worker_path(url: str, image: str, root: Path, rounds: int) -> list[float]:
     """sync-resources here, fanned out to an agent on pool host-h1 (current Prefect API, FerretDB)."""
     import sys
@@ -142,7 +183,8 @@ def _worker_path(url: str, image: str, root: Path, rounds: int) -> list[float]:
         "FLEETFLOW_STORE_URL": store_url,
         "FLEETFLOW_HOME": str(agent_home),
     }
-    argv = [str(Path(sys.executable).parent / "fleetflow"), "agent", "--server", "h1", "--query-seconds", "2"]
+    fleetflow = str(Path(sys.executable).parent / "fleetflow")
+    argv = [fleetflow, "agent", "--server", "h1", "--query-seconds", QUERY_SECONDS]
     agent = Process(argv, root / "agent.log", agent_env).start()
     times: list[float] = []
     try:
@@ -154,12 +196,21 @@ def _worker_path(url: str, image: str, root: Path, rounds: int) -> list[float]:
             before = _running_id(url, "alpha")
             changed = {"stacks/alpha/compose.yaml": compose(f"sleep {6000 + i}", image)}
             head = remote.commit(f"change {i}", changed)
-            started = time.perf_counter()
-            asyncio.run(sync_resources(repo=remote.url, commit=head, resource_paths=["syncs"],
-                                       fan_out="deployments", changed_paths=list(changed)))  # fmt: skip
-            times.append(time.perf_counter() - started)
-            if _running_id(url, "alpha") in ("", before):
+            wall = time.time()
+            sync = functools.partial(
+                sync_resources, repo=remote.url, commit=head, resource_paths=["syncs"], fan_out="deployments",
+                changed_paths=list(changed),
+            )  # fmt: skip
+            running, synced, seen = _synced_until_running(url, before, sync)
+            times.append(running)
+            started = docker_started(url, seen)  # later rounds replace this container
+            WORKER_ROUNDS.append(
+                Round(triggered=wall, seen=wall + running, container=seen, stack="alpha", started=started)
+            )
+            WORKER_SYNCED.append(synced)
+            if seen in ("", before):
                 raise RuntimeError("the changed stack was not redeployed by the agent")
+        collect(str(get_current_settings().api.url), url, WORKER_ROUNDS[-rounds:], ("sync", "deploy"))
     finally:
         agent.stop()
         context.store().drop_everything()
@@ -173,15 +224,25 @@ def run() -> list[dict[str, object]]:
     tb = _testbed()
     url = dict(tb["docker_hosts"])["host1"]  # type: ignore[call-overload]
     image = str(tb["base_image"])
-    databases = ["sqlite", "postgres"] if tb.get("postgres_url") else ["sqlite"]
+    databases = [d for d in DATABASES if d == "sqlite" or tb.get("postgres_url")]
     medians: dict[tuple[str, str], float] = {}
+    phases: list[dict[str, object]] = []
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ff-bench-latency-") as tmp:
         root = Path(tmp)
         for db in databases:
             for path, measure in (("serve", _serve_path), ("worker", _worker_path)):
+                if path not in PATHS:
+                    continue
                 work = root / f"{path}-{db}"
                 with _database(db) as database_url, _prefect_api(work / "prefect", database_url):
                     medians[(path, db)] = statistics.median(measure(url, image, work, ROUNDS))
+                if path == "worker":
+                    phases += phase_rows(WORKER_ROUNDS[-ROUNDS:], "sync", f"worker ({db})")
+                    synced = statistics.median(WORKER_SYNCED[-ROUNDS:])
+                    name = f"worker ({db}): sync-resources returned (median)"
+                    phases.append({"benchmark": name, "value": f"{synced:.2f}", "unit": "s",
+                                   "note": "after the deploy-stack run ended"})  # fmt: skip
         floor_dir = root / "floor"
         floor_dir.mkdir()
         floor = statistics.median(_floor(url, floor_dir, ROUNDS))
@@ -191,18 +252,24 @@ def run() -> list[dict[str, object]]:
 
     notes = {
         "serve": "poll-repo in process: fetch, plan, apply, deploy-stack, wait running",
-        "worker": "agent on pool host-h1 (query every 2 s) + FerretDB store",
+        "worker": f"agent on pool host-h1 (query every {QUERY_SECONDS} s) + FerretDB store; until the "
+        "new container runs",
     }
     rows = [
         row(f"push -> running, {path} path, Prefect on {db} (median of {ROUNDS})", medians[(path, db)], note)
         for db in databases
         for path, note in notes.items()
+        if (path, db) in medians
     ]
     rows.append(row(f"floor: docker compose up -d (median of {ROUNDS})", floor, "same change, same daemon"))
-    best = medians[("serve", databases[-1])]
-    rows.append(row(f"fleetflow + Prefect overhead per deploy (serve, {databases[-1]})", best - floor,
-                    "includes the 1 s settle window, compose config and the pull check"))  # fmt: skip
-    return rows
+    if ("serve", databases[-1]) in medians:
+        best = medians[("serve", databases[-1])]
+        rows.append(row(f"fleetflow + Prefect overhead per deploy (serve, {databases[-1]})", best - floor,
+                        "the whole poll-repo run, health check included"))  # fmt: skip
+    load = max(load, os.getloadavg()[0])
+    rows.append({"benchmark": "machine load (1 min average, higher of start and end)", "value": f"{load:.1f}",
+                 "unit": "", "note": ""})  # fmt: skip
+    return rows + phases
 
 
 if __name__ == "__main__":

@@ -5,13 +5,16 @@ End to end, as a user meets it: a real ``prefect server start`` (SQLite), then
 a real git remote with ``FF_BENCH_STACKS`` stacks (default 10) on test-bed host1.
 Each round commits a change to one stack's compose file, POSTs a signed GitHub
 push to the webhook and stops the clock when that stack's new container runs.
-Beside it: the floor (``docker compose up -d`` of the same change), the number of
-other containers restarted (must be 0), and serve's idle CPU and RSS over
-``FF_BENCH_IDLE_SECONDS`` (default 60) with the Prefect server's share printed apart.
+``FF_BENCH_PREFECT_DATABASE=postgres`` runs the Prefect server on the test bed's
+PostgreSQL instead of SQLite. Beside it: the floor (``docker compose up -d`` of the
+same change), the number of other containers restarted (must be 0), serve's idle
+CPU and RSS over ``FF_BENCH_IDLE_SECONDS`` (default 60) with the Prefect server's
+share printed apart, and the median of each phase (``deploy_phases``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -30,7 +33,8 @@ import httpx
 import psutil
 
 from benchmarks.bench_deploy import _testbed
-from benchmarks.bench_latency import _floor
+from benchmarks.bench_latency import _database, _floor
+from benchmarks.deploy_phases import Round, collect, phase_rows
 from tests.support.fleet import compose, fleet_files, remove_projects
 from tests.support.gitrepo import GitRemote
 from tests.support.processes import PrefectServer, Process, free_port, wait_http_ok
@@ -38,6 +42,8 @@ from tests.support.processes import PrefectServer, Process, free_port, wait_http
 ROUNDS = int(os.environ.get("FF_BENCH_ROUNDS", "5"))
 STACKS = int(os.environ.get("FF_BENCH_STACKS", "10"))
 IDLE_SECONDS = float(os.environ.get("FF_BENCH_IDLE_SECONDS", "60"))
+DATABASE = os.environ.get("FF_BENCH_PREFECT_DATABASE", "sqlite")
+"""The Prefect server's database: ``sqlite`` (serve's default) or ``postgres`` (the test bed's)."""
 SECRET = "bench-webhook-secret"  # noqa: S105 (a test-bed value, not a credential)
 TIMEOUT = 180.0
 
@@ -47,10 +53,11 @@ def _containers(url: str, projects: list[str]) -> dict[str, str]:
     client = docker.DockerClient(base_url=url)
     try:
         found: dict[str, str] = {}
-        for c in client.containers.list(filters={"label": "com.docker.compose.service=app"}):
-            project = c.labels.get("com.docker.compose.project", "")
+        # the raw list (one call): the SDK's list inspects each container, which races compose's recreate
+        for c in client.api.containers(filters={"label": "com.docker.compose.service=app"}):
+            project = (c.get("Labels") or {}).get("com.docker.compose.project", "")
             if project in projects:
-                found[project] = c.id
+                found[project] = str(c["Id"])
         return found
     finally:
         client.close()
@@ -121,10 +128,11 @@ def run() -> list[dict[str, object]]:
     fleetflow = shutil.which("fleetflow", path=str(Path(sys.executable).parent))
     assert prefect
     assert fleetflow
-    with tempfile.TemporaryDirectory(prefix="ff-bench-webhook-") as tmp:
+    with contextlib.ExitStack() as exits, tempfile.TemporaryDirectory(prefix="ff-bench-webhook-") as tmp:
         root = Path(tmp)
         remove_projects(url, projects)
-        server = PrefectServer(home=root / "prefect").start(prefect)
+        database = exits.enter_context(_database(DATABASE))
+        server = PrefectServer(home=root / "prefect", database_url=database).start(prefect)
         remote = GitRemote.create(root / "git")
         first = remote.commit("fleet", fleet_files({"h1": url}, image, stacks=dict.fromkeys(projects, "h1")))
         port = free_port()
@@ -152,17 +160,20 @@ def run() -> list[dict[str, object]]:
             _push(port, first)
             _wait(url, projects, lambda now: len(now) == len(projects), serve)
             times: list[float] = []
+            rounds: list[Round] = []
             restarts = 0
+            load = os.getloadavg()[0]
             for i in range(ROUNDS):
                 target = projects[i % len(projects)]
                 before = _containers(url, projects)
                 commit = remote.commit(
                     f"change {i}", {f"stacks/{target}/compose.yaml": compose(f"sleep {7000 + i}", image)}
                 )
-                started = time.perf_counter()
+                started, wall = time.perf_counter(), time.time()
                 _push(port, commit)
                 after = _wait(url, projects, lambda now, t=target, b=before: now.get(t, b[t]) != b[t], serve)
                 times.append(time.perf_counter() - started)
+                rounds.append(Round(triggered=wall, seen=time.time(), container=after[target], stack=target))
                 time.sleep(1.0)  # let the run finish before the next change (not timed)
                 after = _containers(url, projects)
                 restarts += sum(1 for p in projects if p != target and after.get(p) != before.get(p))
@@ -170,6 +181,8 @@ def run() -> list[dict[str, object]]:
             floor = _floor(url, root / "floor", ROUNDS)
             time.sleep(5.0)  # the last run's tail (artifacts, logs) is not idle time
             serve_cpu, server_cpu, serve_rss = idle_cost(serve, server, IDLE_SECONDS)
+            collect(server.api_url, url, rounds, ("poll", "sync", "deploy"))
+            load = max(load, os.getloadavg()[0])
         finally:
             serve.stop()
             server.stop()
@@ -178,14 +191,16 @@ def run() -> list[dict[str, object]]:
     floor_median = statistics.median(floor)
     spread = f"min {min(times):.2f} max {max(times):.2f}; floor + {median - floor_median:.2f} s"
     return [
-        _row(f"serve: push webhook -> running, median of {ROUNDS}", round(median, 2), "s",
-             f"{STACKS} stacks; {spread}"),
+        _row(f"serve: push webhook -> running, Prefect on {DATABASE}, median of {ROUNDS}", round(median, 2),
+             "s", f"{STACKS} stacks; {spread}"),
         _row("floor: docker compose up -d of the same change", round(floor_median, 2), "s",
              f"median of {ROUNDS}"),
         _row("serve: other containers restarted", restarts, "", "must be 0"),
         _row(f"serve: idle CPU over {IDLE_SECONDS:.0f} s", round(serve_cpu, 2), "% of a core",
              f"Prefect server beside it: {server_cpu:.2f} %"),
         _row("serve: RSS after the rounds", round(serve_rss), "MB", ""),
+        _row("machine load (1 min average, higher of start and end)", round(load, 1), "", ""),
+        *phase_rows(rounds, "poll", "serve"),
     ]  # fmt: skip
 
 

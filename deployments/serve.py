@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -26,6 +27,7 @@ from uuid import UUID
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, FlowRun
 from prefect.flows import Flow
 
+from fleetflow.agent import PROCESS_DEPLOY_SLOTS
 from fleetflow.api.sources import SyncSource
 from fleetflow.runtime import names
 from fleetflow.runtime.names import DeploymentNames
@@ -35,9 +37,13 @@ from fleetflow.webhook import Trigger
 
 SERVE_NAME = names.SERVE
 BACKUP_CRON = "30 3 * * *"
-QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "2"))
-"""How often due runs (schedules, UI and API runs) are looked for; pushes start at once."""
+QUERY_SECONDS = float(os.environ.get("FLEETFLOW_SERVE_QUERY_SECONDS", "10"))
+"""How often runs started elsewhere (the UI's Run button, ``run_deployment``) are looked for.
+
+Scheduled runs start on time regardless (a poll looks ahead to the next one);
+pushes and ``serve``'s own API actions start at once."""
 PUSH_RUN_TIMEOUT_SECONDS = 3600.0
+"""First wait before a push polls again when its poll could not start (another one was running)."""
 
 
 def build_deployments(
@@ -91,6 +97,21 @@ def build_deployments(
 PushHandler = Callable[[Trigger], Awaitable[None]]
 
 
+class WakingLauncher:
+    """Starts an API action's run with Prefect, then has the runner poll now instead of at its next poll."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        from fleetflow.api.launcher import PrefectLauncher
+
+        self.inner = PrefectLauncher()
+        self.wake = wake
+
+    async def launch(self, deployment: str, parameters: Mapping[str, Any], *, tags: Sequence[str]) -> Any:
+        run = await self.inner.launch(deployment, parameters, tags=tags)
+        self.wake()
+        return run
+
+
 def start_http(
     sync_name: str,
     branch: str,
@@ -98,6 +119,7 @@ def start_http(
     secret: str,
     on_push: PushHandler,
     source: SyncSource | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> threading.Thread:
     """Serve the HTTP API (and, with a secret, the push webhook receiver) on ``port`` in a daemon thread.
 
@@ -108,12 +130,17 @@ def start_http(
 
     from fleetflow.api import create_api_app
     from fleetflow.runtime import context
-    from fleetflow.webhook import create_app, store_recorder
+    from fleetflow.webhook import WebhookLimits, create_app, store_recorder
 
     store = context.store()
     recorder = store_recorder(store)
+    # no debounce: a push to an idle endpoint starts its poll at once; pushes that arrive while
+    # it runs still coalesce into one next poll (the coalescer runs one trigger at a time)
+    limits = WebhookLimits(debounce_seconds=0.0)
     webhook = (
-        create_app(on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder)
+        create_app(
+            on_push, {sync_name: secret}, branches={sync_name: branch}, recorder=recorder, limits=limits
+        )
         if secret
         else None
     )
@@ -123,6 +150,7 @@ def start_http(
         webhook_app=webhook,
         names=DeploymentNames(serve=True),
         local_sources=[source] if source else [],
+        launcher=WakingLauncher(wake) if wake else None,
     )
     host = os.environ.get("FLEETFLOW_WEBHOOK_HOST", "127.0.0.1")
     # X-Forwarded-For is read by the app only from FLEETFLOW_TRUSTED_PROXIES, never by uvicorn
@@ -131,6 +159,15 @@ def start_http(
     thread = threading.Thread(target=server.run, name="webhook", daemon=True)
     thread.start()
     return thread
+
+
+async def _running_finished(runner: WarmRunner, deadline: float) -> None:
+    """Wait (until ``deadline``) for the runs running here now; the poll that refused one is among them."""
+    running = list(runner.running.values())
+    if running:
+        await asyncio.wait(running, timeout=max(0.0, deadline - time.monotonic()))
+    else:
+        await asyncio.sleep(0.2)  # claimed elsewhere: give it a moment before asking again
 
 
 class WarmServe:
@@ -162,7 +199,11 @@ class WarmServe:
         return self.runner
 
     async def on_push(self, trigger: Trigger) -> None:
-        """Start a poll here now and wait for it, so pushes arriving meanwhile coalesce into the next one."""
+        """Start a poll here now and wait for it, so pushes arriving meanwhile coalesce into the next one.
+
+        A poll already running (one at a time: the new run is cancelled, never started) does not
+        swallow the push: it polls again once that one is done, backing off up to 15 s.
+        """
         if not self.ready.wait(timeout=120) or self.loop is None or self.runner is None:
             raise RuntimeError("serve is not ready to run flows yet")
         runner = self.runner
@@ -170,10 +211,24 @@ class WarmServe:
         tags = ["webhook", *(f"delivery:{d}" for d in trigger.delivery_ids)]
 
         async def run() -> None:
-            run_id = await runner.trigger(deployment_id, tags=tags)
-            await runner.wait(run_id, timeout=PUSH_RUN_TIMEOUT_SECONDS)
+            deadline = time.monotonic() + PUSH_RUN_TIMEOUT_SECONDS
+            while time.monotonic() < deadline:
+                run_id = await runner.trigger(deployment_id, parameters={"webhook": True}, tags=tags)
+                if run_id in runner.running or run_id in runner.finished:
+                    await runner.wait(run_id, timeout=deadline - time.monotonic())
+                    return
+                # not claimed: a scheduled poll runs (limit 1, its new run was cancelled); it may
+                # have fetched before this push, so poll again once it has finished
+                await _running_finished(runner, deadline)
 
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
+
+    def wake(self) -> None:
+        """Have the runner poll now (from any thread): a run was just created to start here."""
+        loop, runner = self.loop, self.runner
+        if loop is not None and runner is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(runner.wake)
 
     def start(self, stopper: Stopper) -> threading.Thread:
         """Register and serve on a daemon thread; the stopper ends it (and it ends the stopper if it dies)."""
@@ -221,6 +276,7 @@ def run_serve(
     from fleetflow.runtime import duplicates
 
     duplicates.install()
+    os.environ.setdefault(PROCESS_DEPLOY_SLOTS, "1")  # every deploy of serve runs in this process
     secret = os.environ.get("FLEETFLOW_WEBHOOK_SECRET", "")
     source = SyncSource(name=sync_name, repo=repo, branch=branch, resource_paths=resource_paths)
     entries = build_deployments(
@@ -229,7 +285,7 @@ def run_serve(
     warm = WarmServe(entries, poll_deployment=names.poll_repo(sync_name))
     if port:
         stopper.phase = f"starting the HTTP API on port {port}"
-        start_http(sync_name, branch, port, secret, warm.on_push, source)
+        start_http(sync_name, branch, port, secret, warm.on_push, source, wake=warm.wake)
     stopper.phase = f"registering {len(entries)} deployments with the Prefect API"
     warm.start(stopper)
     stopper.phase = f"serving {sync_name} ({repo}, branch {branch})"

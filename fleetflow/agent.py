@@ -28,6 +28,11 @@ HEARTBEAT_SECONDS = 45
 DEFAULT_QUERY_SECONDS = 10
 
 
+PROCESS_DEPLOY_SLOTS = "FLEETFLOW_PROCESS_DEPLOY_SLOTS"
+"""Set (to 1) in a process that runs every deploy to its host itself (the warm agent, ``serve``):
+the per-host deploy bound is then kept in the process, without a Prefect API call per deploy."""
+
+
 def pool_name(server: str) -> str:
     """The work pool of ``server`` (same rule as ``deployments.pools``)."""
     return f"host-{server}"

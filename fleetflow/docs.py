@@ -42,8 +42,9 @@ COMMON = {
     "branch": "Branch to follow.",
     "commit": "Pin to this commit; empty follows the branch head.",
     "git_provider": "Git host for a short `owner/name` repository.",
-    "git_https": "Clone a short repository name over HTTPS (false: SSH).",
-    "git_account": "Credential reference for the repository (never the credential itself).",
+    "git_https": "Clone a short repository name over HTTPS (false: plain HTTP), as Komodo does.",
+    "git_account": "Account at `git_provider` whose token (the secret `GIT_<PROVIDER>_<ACCOUNT>`, "
+    "outside git) authenticates the fetch; never the credential itself.",
     "webhook_enabled": "A push webhook for this resource starts a run.",
     "webhook_secret": "Reference to the webhook secret; the value lives outside git.",
     "files_on_host": "The files are already on the host; nothing is read from git.",
@@ -105,7 +106,11 @@ MEANINGS = {
     "StackConfig.auto_pull": "`compose pull` before `up`.",
     "StackConfig.run_build": "`compose build` before `up`.",
     "StackConfig.destroy_before_deploy": "`compose down` before every deploy.",
-    "StackConfig.webhook_force_deploy": "Refused when true: fleetflow serves no per-stack webhook.",
+    "StackConfig.webhook_enabled": "Stacks have no webhook of their own (pushes go to the resource sync's); "
+    "`false` written out: a push never force-deploys this stack (see `webhook_force_deploy`).",
+    "StackConfig.webhook_force_deploy": "A verified push webhook of the synced repository deploys this stack "
+    "even when its inputs did not change (reason `webhook_force_deploy`); false: a push deploys it only when "
+    "changed. A scheduled poll never forces it; a stack with files from another repository is not forced.",
     "StackConfig.pre_deploy": "Command run before `compose up`.",
     "StackConfig.post_deploy": "Command run after a successful deploy.",
     "StackConfig.extra_args": "Arguments appended to `compose up`; `[[NAME]]` is interpolated.",
@@ -119,8 +124,14 @@ MEANINGS = {
     "StackConfig.compose_cmd_wrapper": "Shell command run in place of compose commands, "
     "`[[COMPOSE_COMMAND]]` replaced by them (e.g. `sops exec-env .env '[[COMPOSE_COMMAND]]'`).",
     "StackConfig.compose_cmd_wrapper_include": "Subcommands wrapped (config, build, pull, up); empty: up.",
-    "StackConfig.repo": "Refused: stack files from another repository are not supported yet.",
-    "StackConfig.linked_repo": "The synced repository's name; another `[[repo]]` is refused for now.",
+    "StackConfig.repo": "Another repository holding the stack's files: `owner/name` (cloned from "
+    "`https://<git_provider>/owner/name.git`, as Komodo builds it), a full URL or a local path; fetched "
+    "into the repository cache once per poll, its new commits redeploy the stacks whose inputs changed.",
+    "StackConfig.linked_repo": "A `[[repo]]` whose repo/branch/commit/git_provider/git_https/git_account "
+    "give the stack's files; the name of the synced repository means the synced repository.",
+    "StackConfig.branch": "Branch of the stack's own repository (with `repo`).",
+    "StackConfig.commit": "Pin the stack's own repository to this commit hash (Komodo clones the branch, "
+    "then resets to it); empty follows the branch head.",
     "StackConfig.files_on_host": "Compose files are on the host at `run_directory` (absolute, or under the "
     "stacks root); read and fingerprinted there, never written.",
     "StackConfig.file_contents": "Inline compose file (no repository).",

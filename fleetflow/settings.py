@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     apprise_urls: list[SecretStr] = Field(
         default_factory=list, description="Apprise URLs alerts are sent to (ntfy, Discord, Slack, ...)."
     )
+    git_url_rewrite: dict[str, str] = Field(
+        default_factory=dict,
+        description="Clone URL prefixes fetched from elsewhere, as JSON (git's insteadOf), e.g. "
+        '`{"https://github.com/": "https://mirror.lan/github/"}`; applies to stacks\' own repositories.',
+    )
     poll_interval_seconds: int = Field(default=300, ge=5, description="How often poll-repo runs.")
     deploy_timeout_seconds: int = Field(
         default=180, ge=1, description="How long a deploy waits for services to be running/healthy."

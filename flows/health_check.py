@@ -85,7 +85,7 @@ async def health_check(
     for exp in expected:
         if stacks[exp.stack].config.poll_for_updates:
             polled.setdefault(exp.server, set()).add(exp.project)
-    checks = await check_images(hosts, facts, polled) if check_updates else []
+    checks = await check_images(hosts, facts, polled) if check_updates and polled else []
 
     now = datetime.now(UTC)
     quiet = {name: window for name, cfg in configs.items() if (window := muted(cfg.maintenance_windows, now))}

@@ -21,12 +21,16 @@ from fleetflow.resources import Desired
 from fleetflow.runtime import context, names
 from fleetflow.runtime.history import StoreHistory
 from fleetflow.runtime.hosts import connect_server, is_agentless
+from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.servers import applied_server
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import deploy_spec
 from fleetflow.store import ResourceRecord
+from tasks.deploy import Prepared, handing_off
 
 Outcome = dict[str, Any]
+RUN_POLL_SECONDS = 0.5
+"""How often a sync reads the state of a deploy run it started on a host pool (one API read)."""
 
 
 def wait_seconds() -> float:
@@ -49,26 +53,31 @@ def _failed(server: str, commit: str, exc: BaseException) -> Outcome:
     return {"status": "failed", "host": server, "commit": commit, "reason": str(exc) or type(exc).__name__}
 
 
-async def unchanged_outcome(stack: str, desired: Desired, snapshot: RepoSnapshot) -> Outcome | None:
-    """The skipped outcome, without a deploy-stack run, when the last good deploy is what runs.
+async def prepare_inline(stack: str, desired: Desired, snapshot: RepoSnapshot) -> Outcome | Prepared | None:
+    """Build the stack's deploy spec once and check it: the skipped outcome when the last good deploy
+    is what runs (no deploy-stack run), else what its ``deploy-stack`` subflow deploys (no second
+    fetch, load or spec). ``None``: let ``deploy-stack`` decide and report it.
 
-    The same check ``deploy-stack`` makes first (inputs digest, containers and images
-    on the host, no compose call), made here so that a sync that changes nothing
-    starts no run per stack. Any doubt (no good deploy, host not answering) → None,
-    and the deploy-stack run decides and reports.
+    The check is the one ``deploy-stack`` makes first (inputs digest, containers and images on
+    the host, no compose call). Any doubt (host not answering, a spec error) → None.
     """
     settings = context.settings()
-    last = StoreHistory(context.store()).last_good(stack)
-    if last is None:
-        return None
+    history = StoreHistory(context.store())
+    last = history.last_good(stack)
     server = desired.stacks[stack].config.server
+    cfg = desired.stacks[stack].config
     try:
         spec = deploy_spec(stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds)
         host = connect_server(desired.resources.servers[server], settings)
-        if await why_deploy(host, spec, last):
-            return None
+        reason = await why_deploy(host, spec, last)
+        if reason and cfg.registry_provider and cfg.registry_account:  # the token, only to deploy
+            spec = deploy_spec(
+                stack, desired, snapshot, timeout_s=settings.deploy_timeout_seconds, secrets=secret_resolver()
+            )
     except Exception:
         return None
+    if reason or last is None:
+        return Prepared(snapshot=snapshot, desired=desired, spec=spec, reason=reason)
     return {
         "status": "skipped",
         "host": server,
@@ -77,11 +86,14 @@ async def unchanged_outcome(stack: str, desired: Desired, snapshot: RepoSnapshot
     }
 
 
-async def _inline(stack: str, server: str, params: Mapping[str, Any], force: bool) -> Outcome:
+async def _inline(
+    stack: str, server: str, params: Mapping[str, Any], force: bool, prepared: Prepared | None = None
+) -> Outcome:
     from flows.deploy_stack import deploy_stack
 
     try:
-        result: Outcome = await deploy_stack(stack=stack, server=server, force=force, **params)
+        with handing_off(prepared):
+            result: Outcome = await deploy_stack(stack=stack, server=server, force=force, **params)
     except Exception as exc:  # the outcome records it; the other stacks go on
         return _failed(server, str(params["commit"]), exc)
     return result
@@ -98,7 +110,7 @@ async def _on_pool(
         idempotency_key=key,
         tags=[f"host:{server}", f"stack:{stack}"],
         timeout=wait_seconds(),
-        poll_interval=2,
+        poll_interval=RUN_POLL_SECONDS,
     )
     state = run.state
     if state is not None and not state.is_final():
@@ -113,7 +125,7 @@ async def _on_pool(
         }
     history = context.store().deploy_history(stack, limit=1)
     last = history[0] if history else None
-    if last is not None and last.commit == snapshot.commit:
+    if last is not None and last.commit == snapshot.for_stack(stack).commit:
         return {"status": last.status.value, "host": server, "commit": last.commit, "reason": last.summary}
     return {
         "status": "skipped",
@@ -138,12 +150,14 @@ async def deploy_round(
         server = desired.stacks[stack].config.server
         try:
             agentless = is_agentless(desired.resources.servers.get(server))
+            prepared = None
             if fan_out == "inline" and not agentless and not force:
-                quick = await unchanged_outcome(stack, desired, snapshot)
-                if quick is not None:
+                quick = await prepare_inline(stack, desired, snapshot)
+                if isinstance(quick, dict):
                     return stack, quick
+                prepared = quick
             if fan_out == "inline" or agentless:
-                return stack, await _inline(stack, server, params, force)
+                return stack, await _inline(stack, server, params, force, prepared)
             return stack, await _on_pool(stack, server, desired, snapshot, params, force)
         except Exception as exc:
             return stack, _failed(server, snapshot.commit, exc)

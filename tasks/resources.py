@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from fleetflow.resources import (
     Desired,
@@ -15,6 +15,7 @@ from fleetflow.resources import (
 from fleetflow.runtime import context
 from fleetflow.runtime.secrets import secret_resolver
 from fleetflow.runtime.snapshot import RepoSnapshot, open_snapshot
+from fleetflow.runtime.stack_repos import open_stack_repos
 from tasks.policy import DEFAULT, NEVER, fleet_task
 
 
@@ -45,6 +46,26 @@ def resolve_desired(snapshot: RepoSnapshot, resource_paths: Sequence[str]) -> De
 load_desired = fleet_task("load-resources", NEVER)(resolve_desired)
 
 
+@fleet_task("open-stack-repos", NEVER)
+def open_sources(
+    desired: Desired,
+    snapshot: RepoSnapshot,
+    *,
+    only: Sequence[str] | None = None,
+    heads: Mapping[str, str] | None = None,
+) -> RepoSnapshot:
+    """Fetch the other repositories stacks take their files from, once each (see runtime.stack_repos)."""
+    return open_stack_repos(
+        desired,
+        snapshot,
+        context.repo_cache(),
+        secret_resolver(),
+        only=only,
+        heads=heads,
+        rewrites=context.settings().git_url_rewrite,
+    )
+
+
 @fleet_task("plan", NEVER)
 def make_plan(
     desired: Desired,
@@ -58,4 +79,4 @@ def make_plan(
     return plan(desired, current, delete=delete, match_tags=match_tags, deploy=deploy)
 
 
-__all__ = ["load_desired", "make_plan", "open_repo", "resolve_desired"]
+__all__ = ["load_desired", "make_plan", "open_repo", "open_sources", "resolve_desired"]

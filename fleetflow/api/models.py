@@ -39,6 +39,7 @@ class DeployView(Body):
     id: str
     server: str
     commit: str
+    repo: str = Field(default="", description="Repository of the commit when not the synced one.")
     status: str
     started: datetime
     finished: datetime
@@ -50,6 +51,7 @@ class DeployView(Body):
             id=record.id,
             server=record.server,
             commit=record.commit,
+            repo=str((record.services.get("result") or {}).get("repo") or ""),
             status=record.status.value,
             started=record.started,
             finished=record.finished,

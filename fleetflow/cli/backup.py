@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from fleetflow.backup import Kopia, list_dumps, mask_url, plan_retention, restore_dump
-from fleetflow.backup.config import BackupSettings, dumps_root, load_backup_settings
-from fleetflow.backup.layout import format_stamp
 from fleetflow.errors import BackupError, ConfigError, FleetflowError
 from fleetflow.settings import load_settings
+
+if TYPE_CHECKING:  # the backup modules (pymongo, kopia models) load only for backup commands
+    from fleetflow.backup import Kopia
+    from fleetflow.backup.config import BackupSettings
 
 backup_app = typer.Typer(
     name="backup", help="Back up fleetflow's state: Mongo dumps and Kopia snapshots.", no_args_is_help=True
@@ -111,6 +112,10 @@ def list_backups(
     snapshots: Annotated[bool, typer.Option(help="Also list Kopia snapshots (when configured).")] = True,
 ) -> None:
     """List the dumps on disk (with what retention keeps) and the Kopia snapshots."""
+    from fleetflow.backup import list_dumps, plan_retention
+    from fleetflow.backup.config import dumps_root, load_backup_settings
+    from fleetflow.backup.layout import format_stamp
+
     with _exit_on_error():
         settings = load_settings()
         backup = load_backup_settings()
@@ -184,6 +189,8 @@ def restore_mongo(
     ] = False,
 ) -> None:
     """Restore a Mongo dump into a database (refuses a non-empty one unless --drop)."""
+    from fleetflow.backup import mask_url, restore_dump
+
     with _exit_on_error():
         name = database or urlsplit(target).path.lstrip("/").split("/")[0]
         if not name:
@@ -220,6 +227,8 @@ def restore_files(
             raise BackupError(
                 f"{target} is not empty", hint="restore into an empty directory, or pass --force"
             )
+        from fleetflow.backup.config import load_backup_settings
+
         settings = load_settings()
         backup = load_backup_settings()
         kopia = backup.kopia_client(settings)

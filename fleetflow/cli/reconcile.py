@@ -79,18 +79,20 @@ def _run_sync(
     import asyncio
 
     from fleetflow.runtime.report import sync_result_from_store
+    from fleetflow.runtime.warm_runner import shared_clients
     from flows.sync_resources import sync_resources
 
     async def run() -> State[dict[str, Any]]:
-        return await sync_resources(
-            repo=repo,
-            branch=branch,
-            resource_paths=paths,
-            dry_run=dry_run,
-            force=force,
-            strict=strict,
-            return_state=True,
-        )
+        async with shared_clients():  # one API client for the flow and all its tasks
+            return await sync_resources(
+                repo=repo,
+                branch=branch,
+                resource_paths=paths,
+                dry_run=dry_run,
+                force=force,
+                strict=strict,
+                return_state=True,
+            )
 
     state = asyncio.run(run())
     if state.is_completed():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +16,7 @@ from fleetflow.errors import ConfigError
 
 if TYPE_CHECKING:
     from fleetflow.hosts.base import HostConnection
-    from fleetflow.resources import Desired, Server
+    from fleetflow.resources import Desired, FileSource, SecretResolver, Server
     from fleetflow.validate import Report
 
 _STYLE = {"error": "red", "warning": "yellow"}
@@ -46,7 +47,7 @@ def validate(
     Examples: fleetflow validate examples/homelab;
     fleetflow validate stacks/applications/homepage (from inside the repository)
     """
-    from fleetflow.resources import ChainSecrets, EnvSecrets, FileSecrets, SecretResolver, WorkTreeSource
+    from fleetflow.resources import ChainSecrets, EnvSecrets, FileSecrets, WorkTreeSource
     from fleetflow.runtime.local import default_resource_paths
     from fleetflow.validate import OfflineSecrets, validate_repo
     from fleetflow.validate.select import find_root, is_repo_root, select_stacks
@@ -61,7 +62,9 @@ def validate(
     paths = resource_path or default_resource_paths(root)
     source = WorkTreeSource(root)
     try:
-        report, desired = validate_repo(source, paths, secrets=OfflineSecrets(ChainSecrets(*chain)))
+        report, desired = validate_repo(
+            source, paths, secrets=OfflineSecrets(ChainSecrets(*chain)), open_repos=_repo_opener(chain)
+        )
         chosen = select_stacks(desired, root, args, server)
     except ConfigError as exc:
         err_console.print(f"[bold red]usage:[/] {exc}")
@@ -77,6 +80,21 @@ def validate(
     else:
         _print(report, root)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_ERROR)
+
+
+def _repo_opener(chain: list[SecretResolver]) -> Callable[[Desired], dict[str, FileSource]]:
+    """Fetches the repositories stacks take their files from into the repository cache."""
+
+    def open_repos(desired: Desired) -> dict[str, FileSource]:
+        from fleetflow.resources import ChainSecrets
+        from fleetflow.runtime import context
+        from fleetflow.runtime.stack_repos import stack_snapshots
+
+        rewrites = context.settings().git_url_rewrite
+        found = stack_snapshots(desired, context.repo_cache(), ChainSecrets(*chain), rewrites=rewrites)
+        return {name: snap.source for name, snap in found.items()}
+
+    return open_repos
 
 
 def _secrets_file() -> Path | None:

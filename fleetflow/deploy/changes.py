@@ -89,6 +89,7 @@ async def deploy_if_changed(
         status=DeployStatus.SKIPPED,
         reason=f"unchanged: fingerprint {last.fingerprint[:12]} of {last.commit[:12]} is running",
         commit=last.commit,
+        repo=last.repo,
         fingerprint=last.fingerprint,
         inputs_digest=last.inputs_digest,
         service_fingerprints=last.service_fingerprints,

@@ -59,6 +59,16 @@ class _Timer:
         finally:
             self.durations[name] = round(time.perf_counter() - started, 3)
 
+    @contextmanager
+    def measure(self, name: str) -> Iterator[None]:
+        """Add the block's time to ``name``; errors pass through unchanged."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
+
 
 async def deploy(
     host: HostConnection,
@@ -97,15 +107,16 @@ async def deploy(
                 await compose(["build", *spec.build_extra_args], timeout=spec.timeout_s, with_override=False)
         with timer.stage("registry"):
             auth_env = await auth.enter_async_context(registry_env(host, spec))
-        if spec.auto_pull:
-            present = await image_ids(host, list(service_images(model).values()))
-            to_pull = services_to_pull(model, present)
-            if to_pull:
-                with timer.stage("pull"):
-                    pull = ["pull", "--ignore-pull-failures", *to_pull]
-                    await compose(pull, timeout=spec.timeout_s, with_override=False, env=auth_env)
+        refs = list(service_images(model).values())
+        with timer.measure("images"):
+            images = await image_ids(host, refs)
+        to_pull = services_to_pull(model, images) if spec.auto_pull else []
+        if to_pull:
+            with timer.stage("pull"):
+                pull = ["pull", "--ignore-pull-failures", *to_pull]
+                await compose(pull, timeout=spec.timeout_s, with_override=False, env=auth_env)
+                images = await image_ids(host, refs)  # read again only when something was pulled
         expected = expected_services(model, spec.ignore_services)
-        images = await image_ids(host, list(service_images(model).values()))
         file_inputs = service_input_hashes(model, spec.files, layout.files_root, layout.cwd)
         per_service = service_fingerprints(model, images, file_inputs)
         fields |= {
@@ -113,7 +124,8 @@ async def deploy(
             "images": images,
             "service_fingerprints": {s: per_service[s] for s in expected if s in per_service},
         }
-        current = await project_services(host, project)
+        with timer.measure("labels"):
+            current = await project_services(host, project)
         meta = {
             "project": project,
             "commit": spec.commit,
@@ -123,7 +135,8 @@ async def deploy(
             "files": [*layout.compose_files, posixpath.join(layout.stack_dir, mat.OVERRIDE)],
             "env_files": layout.env_files,
         }
-        await mat.write_meta(host, layout, labels_override(spec, per_service, current, file_inputs), meta)
+        with timer.measure("labels"):
+            await mat.write_meta(host, layout, labels_override(spec, per_service, current, file_inputs), meta)
         old_project = last.project if last else project
         if spec.destroy_before_deploy or old_project != project:
             with timer.stage("down"):
@@ -132,11 +145,14 @@ async def deploy(
                     timeout=spec.timeout_s, on_line=log.line,
                 )  # fmt: skip
         with timer.stage("up"):
+            up_since = time.time()
             up = ["up", "-d", "--remove-orphans", *spec.extra_args]
             await compose(up, timeout=spec.timeout_s, env=auth_env)
         with timer.stage("wait"):
             remaining = max(1.0, spec.timeout_s - (time.monotonic() - started))
-            states = await wait_ready(host, project, expected, timeout=remaining, settle=spec.settle_s)
+            states = await wait_ready(
+                host, project, expected, timeout=remaining, settle=spec.settle_s, up_since=up_since
+            )
         with timer.stage("post_deploy"):
             await run_hook(host, spec, layout, spec.post_deploy, log)
         await mat.save_good(host, spec, layout)
@@ -156,7 +172,7 @@ async def deploy(
             log.line(f"!! removing the temporary registry config failed: {log.mask(str(exc))}")
     result = DeployResult(
         host=host.name, stack=spec.stack, project=project, status=status, reason=why, commit=spec.commit,
-        services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,
+        repo=spec.repo, services=tuple(states), rolled_back_to=rolled_to, durations=timer.durations,
         output_tail=log.tail, output_lines=log.count, **fields,
     )  # fmt: skip
     history.record(result)
@@ -167,7 +183,7 @@ def _refused(host: HostConnection, spec: DeploySpec, history: DeployHistory, why
     """A deploy that could not start (its files are not readable): failed, nothing touched."""
     result = DeployResult(
         host=host.name, stack=spec.stack, project=spec.project_name, status=DeployStatus.FAILED,
-        reason=f"{why}; running containers left untouched", commit=spec.commit,
+        reason=f"{why}; running containers left untouched", commit=spec.commit, repo=spec.repo,
     )  # fmt: skip
     history.record(result)
     return result
@@ -179,16 +195,27 @@ def names_registry(image: str) -> bool:
     return "/" in image and ("." in first or ":" in first or first == "localhost")
 
 
+_NO_PULL = {"never", "build"}
+_PULL_IF_MISSING = {"missing", "if_not_present"}
+
+
 def services_to_pull(model: dict[str, Any], present: dict[str, str]) -> list[str]:
     """Services to ``compose pull``: images that name a registry host (where updates come from)
     and images missing on the host. A present image without a registry host (a Docker Hub short
     name, or one built or loaded locally) is left alone, so the engine never reaches for Docker Hub
-    on its own; its updates are found by the health check's registry digest comparison."""
-    return sorted(
-        name
-        for name, image in service_images(model).items()
-        if names_registry(image) or not present.get(image)
-    )
+    on its own; its updates are found by the health check's registry digest comparison.
+
+    A service's ``pull_policy`` is honored: ``never`` and ``build`` are never pulled (no pull
+    call at all when no service needs one), ``missing``/``if_not_present`` only when absent."""
+    services = model.get("services") or {}
+    out = []
+    for name, image in service_images(model).items():
+        policy = str((services.get(name) or {}).get("pull_policy") or "").lower()
+        if policy in _NO_PULL:
+            continue
+        if not present.get(image) or (names_registry(image) and policy not in _PULL_IF_MISSING):
+            out.append(name)
+    return sorted(out)
 
 
 async def _recover(
@@ -221,10 +248,11 @@ async def _recover(
                 )  # fmt: skip
             extra = [str(a) for a in meta.get("extra_args") or []]
             compose = StackCompose(host, layout, old_project, log, spec)
+            up_since = time.time()
             await compose(["up", "-d", "--remove-orphans", *extra], timeout=spec.timeout_s)
             expected = [str(s) for s in meta.get("expected") or []]
             states = await wait_ready(
-                host, old_project, expected, timeout=spec.timeout_s, settle=spec.settle_s
+                host, old_project, expected, timeout=spec.timeout_s, settle=spec.settle_s, up_since=up_since
             )
     except FleetflowError as exc:
         log.line(f"!! rollback failed: {log.mask(str(exc))}")

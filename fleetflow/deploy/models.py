@@ -33,6 +33,9 @@ class DeploySpec(BaseModel):
     )
     server: str = Field(description="Server the stack runs on.")
     commit: str = Field(description="Commit the files come from.")
+    repo: str = Field(
+        default="", description="The stack's own repository (credentials removed); empty: the synced one."
+    )
     files: Mapping[str, bytes] = Field(
         repr=False, description="Repo files the stack reads, by path relative to the repo root."
     )
@@ -122,6 +125,7 @@ class DeployResult(BaseModel):
     status: DeployStatus
     reason: str = ""
     commit: str = ""
+    repo: str = Field(default="", description="Repository of ``commit`` when not the synced one.")
     fingerprint: str = ""
     inputs_digest: str = Field(default="", description="Config + files part of the fingerprint.")
     service_fingerprints: Mapping[str, str] = Field(default_factory=dict)

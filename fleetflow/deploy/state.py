@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 import docker
@@ -84,6 +85,57 @@ def problem(state: ServiceState) -> str:
     return ""
 
 
+def _started_at(host: HostConnection, ids: Collection[str]) -> dict[str, float]:
+    """container id -> ``State.StartedAt`` as seconds since the epoch (host clock); missing ones left out."""
+    found: dict[str, float] = {}
+    try:
+        with host.docker() as client:
+            for container_id in ids:
+                try:
+                    raw = str(client.api.inspect_container(container_id)["State"]["StartedAt"])
+                except docker.errors.NotFound:
+                    continue
+                if stamp := _epoch(raw):
+                    found[container_id] = stamp
+    except docker.errors.DockerException as exc:
+        raise ComponentUnavailable(f"Docker on {host.name}: cannot inspect containers: {exc}") from exc
+    return found
+
+
+def _epoch(raw: str) -> float | None:
+    """Docker's RFC 3339 time with nanoseconds (``2026-11-30T22:11:33.123456789Z``) as epoch seconds."""
+    stamp, _, fraction = raw.rstrip("Z").partition(".")
+    try:
+        return datetime.fromisoformat(f"{stamp}.{(fraction + '000000')[:6]}+00:00").timestamp()
+    except ValueError:
+        return None
+
+
+def running_for(started_at: float | None, now: float, up_since: float) -> float:
+    """How long a container has surely been running at ``now`` (all wall-clock seconds).
+
+    It started after ``up_since`` (when ``compose up`` began, our clock), so never more than
+    ``now - up_since``, whatever the host's clock says; unknown start -> 0.
+    """
+    if started_at is None:
+        return 0.0
+    return max(0.0, min(now - started_at, now - up_since))
+
+
+def _check_not_restarted(
+    host: HostConnection,
+    project: str,
+    states: list[ServiceState],
+    before: dict[str, float],
+    after: dict[str, float],
+) -> None:
+    """A container restarted in place (restart policy) between two polls has a newer ``StartedAt``."""
+    restarted = sorted({s.service for s in states if after.get(s.container_id) != before.get(s.container_id)})
+    if restarted:
+        why = "; ".join(f"service {name} restarted within the settle window" for name in restarted)
+        raise DeployFailed(f"project {project} on {host.name}: {why}")
+
+
 async def wait_ready(
     host: HostConnection,
     project: str,
@@ -91,12 +143,22 @@ async def wait_ready(
     *,
     timeout: float,
     settle: float = 1.0,
-    poll: float = 0.2,
+    poll: float = 0.1,
+    up_since: float | None = None,
 ) -> list[ServiceState]:
-    """Poll until every ``expected`` service runs (healthy where checked) and keeps running, unchanged,
-    for ``settle`` seconds (a service that crashes right after start is caught); fail fast on exits."""
+    """Poll (every ``poll`` s) until every ``expected`` service runs (healthy where checked) and each of
+    its containers has been running, the same container, for ``settle`` seconds; fail fast on exits.
+
+    The settle window counts from each container's own start (``State.StartedAt``), bounded by
+    ``up_since`` (wall clock when ``compose up`` began), not from when this poll first saw it: the
+    time ``compose up`` spent after starting it counts, and an unchanged container does not wait
+    longer than ``settle`` after ``up`` began. A container that exits or restarts within ``settle``
+    seconds of its start is still caught: its state or id changes before the window closes, and a
+    restart in place (restart policy) shows as a newer ``StartedAt`` in the final check.
+    """
     deadline = time.monotonic() + timeout
-    ready_since: tuple[float, set[str]] | None = None
+    since = time.time() if up_since is None else up_since
+    started: dict[str, float] = {}
     while True:
         states = await project_services(host, project)
         seen = {s.service: s for s in states if s.service in expected}
@@ -108,16 +170,22 @@ async def wait_ready(
             for name in expected
             if name not in seen or seen[name].state != "running" or seen[name].health == "starting"
         ]
-        ids = {s.container_id for s in seen.values()}
-        now = time.monotonic()
-        if waiting or ready_since is None or ready_since[1] != ids:
-            ready_since = None if waiting else (now, ids)
-        elif now - ready_since[0] >= settle:
-            return states
-        if now >= deadline:
+        ids = sorted(s.container_id for s in states if s.service in expected)
+        remaining = settle
+        if not waiting:
+            if unknown := [i for i in ids if i not in started]:
+                started |= await asyncio.to_thread(_started_at, host, unknown)
+            now = time.time()
+            remaining = settle - min((running_for(started.get(i), now, since) for i in ids), default=settle)
+            if remaining <= 0:
+                now_started = await asyncio.to_thread(_started_at, host, ids)
+                ours = [s for s in states if s.service in expected]
+                _check_not_restarted(host, project, ours, started, now_started)
+                return states
+        if time.monotonic() >= deadline:
             raise DeployFailed(
                 f"project {project} on {host.name}: not running/healthy after {timeout:g} s: "
                 + ", ".join(sorted(waiting) or ["(restarting)"]),
                 hint="raise the stack's timeout or check the service's healthcheck",
             )
-        await asyncio.sleep(min(poll, settle) if not waiting else poll)
+        await asyncio.sleep(min(poll, remaining) if not waiting else poll)

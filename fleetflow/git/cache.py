@@ -12,6 +12,7 @@ import hashlib
 import logging
 import shutil
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ class RepoCache:
 
     root: Path
     depth: int | None = None
+    fetches: Counter[str] = field(default_factory=Counter, init=False, repr=False, compare=False)
+    """Fetches made, by ``url#branch`` (credentials removed): what a poll cost."""
     _locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -68,6 +71,27 @@ class RepoCache:
             repo = self._init(path, clean)
             self._fetch(repo, clean, branch, creds)
             return CachedRepo(repo, branch, clean)
+
+    def cached(self, url: str, branch: str) -> CachedRepo | None:
+        """The clone of ``url`` / ``branch`` as last fetched, without fetching (None when there is none)."""
+        clean, _ = split_credentials(url)
+        path = self.path_for(clean, branch)
+        with self._lock(path):
+            repo = self._open(path, clean) if path.exists() else None
+        return CachedRepo(repo, branch, clean) if repo is not None else None
+
+    def holding(self, url: str, branch: str, commit: str) -> CachedRepo | None:
+        """The cached clone when it already holds ``commit`` (no fetch), else None."""
+        clean, _ = split_credentials(url)
+        path = self.path_for(clean, branch)
+        if not path.exists():
+            return None
+        with self._lock(path):
+            repo = self._open(path, clean)
+        if repo is None:
+            return None
+        cached = CachedRepo(repo, branch, clean)
+        return cached if cached.has_commit(commit) else None
 
     def _lock(self, path: Path) -> threading.Lock:
         with self._guard:
@@ -103,6 +127,7 @@ class RepoCache:
         if self.depth:
             args.append(f"--depth={self.depth}")
         env = creds.env() if creds else {"GIT_TERMINAL_PROMPT": "0"}
+        self.fetches[f"{redact_url(url)}#{branch}"] += 1
         try:
             with repo.git.custom_environment(**env):
                 repo.git.fetch(*args, "origin", refspec)

@@ -26,6 +26,8 @@ from fleetflow.resources.undefined import Use, undefined_errors
 
 REF = re.compile(r"\[\[([A-Za-z0-9_][A-Za-z0-9_.\-]*)\]\]")
 MASK = "***"
+WRAPPER_PLACEHOLDER = "[[COMPOSE_COMMAND]]"
+"""Komodo's own placeholder in ``compose_cmd_wrapper`` (the compose command goes there): never a variable."""
 
 
 def interpolated_fields(entry: Stack | Server) -> Iterator[tuple[str, str]]:
@@ -39,7 +41,7 @@ def interpolated_fields(entry: Stack | Server) -> Iterator[tuple[str, str]]:
         yield f"config.environment.{key}", value
     yield "config.pre_deploy.command", cfg.pre_deploy.command
     yield "config.post_deploy.command", cfg.post_deploy.command
-    yield "config.compose_cmd_wrapper", cfg.compose_cmd_wrapper
+    yield "config.compose_cmd_wrapper", cfg.compose_cmd_wrapper.replace(WRAPPER_PLACEHOLDER, "")
     for i, arg in enumerate(cfg.extra_args):
         yield f"config.extra_args.{i}", arg
     for i, arg in enumerate(cfg.build_extra_args):
@@ -114,7 +116,9 @@ def _substitute_stack(stack: Stack, sub: Any) -> Stack:
         "environment": {k: sub(v) for k, v in cfg.environment.items()},
         "pre_deploy": cfg.pre_deploy.model_copy(update={"command": sub(cfg.pre_deploy.command)}),
         "post_deploy": cfg.post_deploy.model_copy(update={"command": sub(cfg.post_deploy.command)}),
-        "compose_cmd_wrapper": sub(cfg.compose_cmd_wrapper),
+        "compose_cmd_wrapper": WRAPPER_PLACEHOLDER.join(
+            sub(part) for part in cfg.compose_cmd_wrapper.split(WRAPPER_PLACEHOLDER)
+        ),
         "extra_args": [sub(a) for a in cfg.extra_args],
         "build_extra_args": [sub(a) for a in cfg.build_extra_args],
     }

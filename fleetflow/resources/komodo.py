@@ -73,23 +73,17 @@ STACK: dict[str, Rule] = {
     "destroy_before_deploy": H,
     "skip_secret_interp": H,
     "linked_repo": H,
-    "git_provider": ignored("only used with a stack-level repo, which fleetflow refuses"),
-    "git_https": ignored("only used with a stack-level repo, which fleetflow refuses"),
-    "git_account": ignored("only used with a stack-level repo, which fleetflow refuses"),
-    "repo": refused(
-        "fleetflow does not take stack files from another repository yet; move the files into the synced "
-        "repository and leave repo empty"
-    ),
-    "branch": ignored("only used with a stack-level repo, which fleetflow refuses"),
-    "commit": ignored("only used with a stack-level repo, which fleetflow refuses"),
+    "git_provider": H,
+    "git_https": H,
+    "git_account": H,
+    "repo": H,
+    "branch": H,
+    "commit": H,
     "clone_path": ignored("fleetflow writes each stack under its stacks root (FLEETFLOW_STACKS_ROOT)"),
     "reclone": H,
     "webhook_enabled": H,
     "webhook_secret": H,
-    "webhook_force_deploy": refused(
-        "fleetflow serves no per-stack webhook: pushes go to the resource sync's webhook, which deploys the "
-        "stacks whose inputs changed; to redeploy an unchanged stack use the API or CLI with force"
-    ),
+    "webhook_force_deploy": H,
     "files_on_host": H,
     "run_directory": H,
     "file_paths": H,

@@ -19,11 +19,13 @@ from fleetflow.resources.interpolate import REF, missing_uses
 from fleetflow.resources.komodo import CONFIG_RULES, Treatment
 from fleetflow.resources.loader import LoadResult, Notice, did_you_mean, sentence
 from fleetflow.resources.order import find_cycles
-from fleetflow.resources.refusals import refused_stack_fields
 from fleetflow.resources.secrets import SecretResolver
 from fleetflow.resources.sources import FileSource, normalize
+from fleetflow.resources.stack import StackConfig
+from fleetflow.resources.stack_source import stack_sources
 from fleetflow.resources.undefined import undefined_errors
 
+_COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _SECRET_KEY = re.compile(r"(SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY)$", re.IGNORECASE)
 
 
@@ -88,10 +90,9 @@ class _Checks:
         self.missing_servers: dict[str, list[str]] = {}
         self.known_repos = set(self.res.repos) | {name for kind, name in loaded.broken if kind is Kind.REPO}
         self.known_repos.update(s.config.linked_repo for s in self.res.syncs.values() if s.config.linked_repo)
-        self.sync_repos = self.known_repos - set(self.res.repos)
         if repo_name:
             self.known_repos.add(repo_name)
-            self.sync_repos.add(repo_name)
+        self.sources = stack_sources(self.res, repo_name)
 
     def error(self, kind: Kind, name: str, field: str | None, message: str, hint: str = "") -> None:
         where = self.res.where(kind, name, field)
@@ -124,10 +125,19 @@ class _Checks:
                     "set a distinct project_name",
                 )
             projects.setdefault(key, name)
-            synced = self.sync_repos | {s.config.linked_repo for s in self.res.syncs.values()}
-            for refusal in refused_stack_fields(name, stack.config, synced, self.known_repos):
-                self.error(Kind.STACK, name, refusal.field, refusal.message, refusal.hint)
-            if stack.config.files_on_host:
+            if not stack.config.uses_repo_files and stack.config.repo.strip():
+                kept = "files_on_host" if stack.config.files_on_host else "file_contents"
+                self.warn(
+                    Kind.STACK,
+                    name,
+                    "config.repo",
+                    f"stack {name!r} sets repo and {kept}: its files come from {kept}, as in Komodo, "
+                    "and the repository is not used",
+                    f"remove repo or {kept}",
+                )
+            if name in self.sources:
+                self.source_fields(name, stack)
+            elif stack.config.files_on_host:
                 self.host_files(name, stack)
             elif self.reads_repo(stack):
                 self.stack_files(name, stack)
@@ -152,9 +162,30 @@ class _Checks:
             )
 
     def reads_repo(self, stack: Stack) -> bool:
-        cfg = stack.config
-        linked = not cfg.linked_repo or cfg.linked_repo in self.sync_repos
-        return cfg.uses_repo_files and not cfg.repo and linked
+        return stack.config.uses_repo_files
+
+    def source_fields(self, name: str, stack: Stack) -> None:
+        """A stack from another repository: a URL can be built and a pinned commit is a hash; its files
+        are checked when the repository is fetched (fleetflow.runtime.stack_repos)."""
+        source = self.sources[name]
+        entry = f"[[repo]] {source.linked!r}" if source.linked else f"stack {name!r}"
+        if source.problem:
+            self.error(
+                Kind.STACK,
+                name,
+                source.field,
+                f"{entry} names no usable repository: {source.problem}",
+                "set repo to owner/name (with git_provider), a full URL or a local path",
+            )
+        if source.commit and not _COMMIT.match(source.commit):
+            field = source.field if source.linked else "config.commit"
+            self.error(
+                Kind.STACK,
+                name,
+                field,
+                f"commit {source.commit!r} of {entry} is not a commit hash",
+                "pin a commit by its hash (7 to 40 hex digits), or leave commit empty to follow the branch",
+            )
 
     def stack_refs(self, name: str, stack: Stack) -> None:
         cfg = stack.config
@@ -257,59 +288,8 @@ class _Checks:
             )
 
     def stack_files(self, name: str, stack: Stack) -> None:
-        cfg = stack.config
-        run_dir = normalize(cfg.run_directory)
-        real = self.source.resolve(cfg.run_directory) if run_dir is not None else None
-        if run_dir is None or real is None:
-            self.error(
-                Kind.STACK,
-                name,
-                "config.run_directory",
-                f"run_directory {cfg.run_directory!r} of stack {name!r} leaves the repository",
-                "use a path relative to the repository root, without `..` or symlinks out",
-            )
-            return
-        if run_dir and not self.source.is_dir(real):
-            self.error(
-                Kind.STACK,
-                name,
-                "config.run_directory",
-                f"run_directory {cfg.run_directory!r} of stack {name!r} does not exist in the repository",
-                "commit the folder or fix the path",
-            )
-            return
-        field = "config.file_paths" if cfg.file_paths else "config.run_directory"
-        found = []
-        for candidate in cfg.compose_candidates:
-            path = normalize(posixpath.join(run_dir, candidate))
-            resolved = self.source.resolve(path) if path is not None else None
-            if path is None or resolved is None:
-                self.error(
-                    Kind.STACK,
-                    name,
-                    field,
-                    f"compose file {candidate!r} of stack {name!r} leaves the repository",
-                    "keep compose files inside the repository",
-                )
-                return
-            if self.source.exists(resolved) and not self.source.is_dir(resolved):
-                found.append(candidate)
-            elif cfg.file_paths:
-                self.error(
-                    Kind.STACK,
-                    name,
-                    field,
-                    f"compose file {posixpath.join(run_dir, candidate)!r} of stack {name!r} does not exist",
-                    "commit it or fix file_paths",
-                )
-        if not found and not cfg.file_paths:
-            self.error(
-                Kind.STACK,
-                name,
-                field,
-                f"stack {name!r} has no compose file in {run_dir or 'the repository root'!r}",
-                "add compose.yaml or set file_paths",
-            )
+        for field, message, hint in stack_file_problems(name, stack.config, self.source):
+            self.error(Kind.STACK, name, field, message, hint)
 
     def host_files(self, name: str, stack: Stack) -> None:
         """files_on_host: the path's shape is checked here; the files on the host at each deploy."""
@@ -361,3 +341,66 @@ def validate(
         errors = [*likely, *errors]
         warnings = [w for w in warnings if w not in loaded.unknown_fields]
     return replace(loaded, errors=errors, warnings=warnings)
+
+
+Problem = tuple[str, str, str]
+"""(field, message, hint) of one finding about a stack's entry."""
+
+
+def stack_file_problems(
+    name: str, cfg: StackConfig, source: FileSource, where: str = "the repository"
+) -> list[Problem]:
+    """Run directory and compose files of stack ``name`` in ``source`` (``where`` names it in messages):
+    inside the repository (after symlinks), present, and files where files are expected."""
+    run_dir = normalize(cfg.run_directory)
+    real = source.resolve(cfg.run_directory) if run_dir is not None else None
+    if run_dir is None or real is None:
+        return [
+            (
+                "config.run_directory",
+                f"run_directory {cfg.run_directory!r} of stack {name!r} leaves {where}",
+                "use a path relative to the repository root, without `..` or symlinks out",
+            )
+        ]
+    if run_dir and not source.is_dir(real):
+        return [
+            (
+                "config.run_directory",
+                f"run_directory {cfg.run_directory!r} of stack {name!r} does not exist in {where}",
+                "commit the folder or fix the path",
+            )
+        ]
+    field = "config.file_paths" if cfg.file_paths else "config.run_directory"
+    found, out = [], []
+    for candidate in cfg.compose_candidates:
+        path = normalize(posixpath.join(run_dir, candidate))
+        resolved = source.resolve(path) if path is not None else None
+        if path is None or resolved is None:
+            return [
+                (
+                    field,
+                    f"compose file {candidate!r} of stack {name!r} leaves {where}",
+                    "keep compose files inside the repository",
+                )
+            ]
+        if source.exists(resolved) and not source.is_dir(resolved):
+            found.append(candidate)
+        elif cfg.file_paths:
+            out.append(
+                (
+                    field,
+                    f"compose file {posixpath.join(run_dir, candidate)!r} of stack {name!r} does not exist"
+                    + ("" if where == "the repository" else f" in {where}"),
+                    "commit it or fix file_paths",
+                )
+            )
+    if not found and not cfg.file_paths:
+        out.append(
+            (
+                field,
+                f"stack {name!r} has no compose file in {run_dir or 'the repository root'!r}"
+                + ("" if where == "the repository" else f" of {where}"),
+                "add compose.yaml or set file_paths",
+            )
+        )
+    return out

@@ -4,7 +4,9 @@ Without ``PREFECT_API_URL``, Prefect would start a temporary server inside every
 command (10-30 s each time). Instead the first command starts ``prefect server
 start`` in the background on 127.0.0.1 (its own SQLite database under
 ``FLEETFLOW_HOME/prefect-server``), records its address, and later commands reuse
-it while it answers. ``fleetflow prefect-server stop`` ends it.
+it while it answers. ``fleetflow prefect-server stop`` ends it, and so does
+``FLEETFLOW_PREFECT_IDLE_MINUTES`` (default 60; 0: never) without a command that
+uses it: each use touches ``last-used``, which ``idle_watch`` looks at.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from fleetflow.errors import ConfigError
+from fleetflow.runtime.prefect_server import healthy, start_local_prefect
 
 START_TIMEOUT_SECONDS = float(os.environ.get("FLEETFLOW_PREFECT_START_TIMEOUT_SECONDS", "180"))
+IDLE_MINUTES_DEFAULT = 60.0
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,28 @@ def _record(home: Path) -> Path:
     return server_dir(home) / "server.json"
 
 
-def healthy(url: str, timeout: float = 2.0) -> bool:
-    """True when the API at ``url`` answers its health check."""
+def last_used(home: Path) -> Path:
+    """The stamp each use of the kept server touches; the server ends after it is idle this long."""
+    return server_dir(home) / "last-used"
+
+
+def idle_seconds() -> float:
+    """``FLEETFLOW_PREFECT_IDLE_MINUTES`` in seconds (0: the kept server never ends by itself)."""
+    raw = os.environ.get("FLEETFLOW_PREFECT_IDLE_MINUTES", "")
     try:
-        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
-        return False
+        minutes = float(raw) if raw else IDLE_MINUTES_DEFAULT
+    except ValueError:
+        raise ConfigError(
+            f"FLEETFLOW_PREFECT_IDLE_MINUTES={raw!r} is not a number",
+            hint="set minutes (e.g. 60); 0 keeps the server until `fleetflow prefect-server stop`",
+        ) from None
+    return max(minutes, 0.0) * 60
+
+
+def _touch(home: Path) -> None:
+    stamp = last_used(home)
+    stamp.touch(mode=0o600, exist_ok=True)
+    os.utime(stamp)
 
 
 def running(home: Path) -> LocalServer | None:
@@ -78,9 +98,13 @@ def _locked(home: Path) -> Iterator[None]:
 
 def start(home: Path) -> LocalServer:
     """Start ``prefect server start`` detached (its own session) and wait until it answers; record it."""
-    from fleetflow.runtime.prefect_server import start_local_prefect
-
-    server = start_local_prefect(server_dir(home), timeout_s=START_TIMEOUT_SECONDS)
+    _touch(home)
+    server = start_local_prefect(
+        server_dir(home),
+        timeout_s=START_TIMEOUT_SECONDS,
+        idle_stamp=last_used(home),
+        idle_seconds=idle_seconds(),
+    )
     record = _record(home)
     record.write_text(json.dumps({"url": server.api_url, "pid": server.process.pid}))
     record.chmod(0o600)
@@ -88,9 +112,13 @@ def start(home: Path) -> LocalServer:
 
 
 def ensure(home: Path) -> LocalServer:
-    """The running local server, or a new one."""
+    """The running local server, or a new one; either way this use counts against its idle timeout."""
     with _locked(home):
-        return running(home) or start(home)
+        server = running(home)
+        if server is not None:
+            _touch(home)
+            return server
+        return start(home)
 
 
 def stop(home: Path, timeout: float = 20.0) -> bool:

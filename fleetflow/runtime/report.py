@@ -31,7 +31,7 @@ def deploy_markdown(result: DeployResult) -> str:
             for s in result.services
         ]
     if result.durations:
-        timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.durations.items())
+        timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.durations.items())
         lines += ["", f"Timings: {timings}"]
     if result.output_tail:
         lines += ["", "```", *result.output_tail[-30:], "```"]
@@ -45,7 +45,8 @@ def outcome_rows(outcomes: Mapping[str, Mapping[str, Any]]) -> list[dict[str, st
             "stack": name,
             "server": str(o.get("host", "")),
             "status": str(o.get("status", "")),
-            "commit": short_commit(str(o.get("commit", ""))),
+            "commit": short_commit(str(o.get("commit", "")))
+            + (f" of {o['repo']}" if o.get("repo") else ""),  # a stack's own repository
             "reason": str(o.get("reason", ""))[:160],
         }
         for name, o in sorted(outcomes.items())

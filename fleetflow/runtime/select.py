@@ -4,6 +4,9 @@ With the paths a commit changed (from the poll), only stacks whose inputs,
 config or variables changed are considered, plus any stack never deployed
 good; the deploy fingerprint then makes the final call on the host. Without
 them (first sync, reconcile, force-push, ``force``) every enabled stack is.
+A stack whose files live in another repository is compared on that
+repository: the paths changed between the commit of its last good deploy and
+the commit opened now (``snapshot.for_stack``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from fleetflow.changes import detect_changes
 from fleetflow.resources import Desired, state_of
 from fleetflow.runtime.snapshot import RepoSnapshot
 from fleetflow.runtime.specs import stack_inputs
-from fleetflow.store import ResourceRecord, StateStore
+from fleetflow.store import DeployRecord, ResourceRecord, StateStore
 
 
 def deployable(desired: Desired) -> list[str]:
@@ -58,6 +61,29 @@ def changed_stacks(
     )
 
 
+def _other_repo_groups(
+    snapshot: RepoSnapshot, names: Sequence[str], last_good: Mapping[str, DeployRecord]
+) -> list[tuple[list[str], list[str] | None]]:
+    """(stacks, paths changed in their repository since their last good deploy) for the stacks from
+    other repositories, grouped by (repository snapshot, last good commit); ``None`` = compare all."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for name in names:
+        own = snapshot.for_stack(name)
+        if own is not snapshot:
+            old = last_good[name].commit if name in last_good else ""
+            groups.setdefault((own.repo, own.commit, old), []).append(name)
+    out: list[tuple[list[str], list[str] | None]] = []
+    for (_, _, old), group in groups.items():
+        own = snapshot.for_stack(group[0])
+        if own.cached is None or not old:
+            out.append((group, None))
+        elif old == own.commit:
+            out.append((group, []))
+        else:
+            out.append((group, own.cached.changed_paths(old, own.commit)))
+    return out
+
+
 def stacks_to_consider(
     desired: Desired,
     snapshot: RepoSnapshot,
@@ -72,8 +98,12 @@ def stacks_to_consider(
     if force or changed_paths is None:
         why = "forced" if force else "full comparison (no change list)"
         return {n: [why] for n in names}
-    reasons = changed_stacks(desired, snapshot, current, changed_paths, names)
     last_good = store.last_good_deploys()
+    own = [n for n in names if snapshot.for_stack(n) is snapshot]
+    reasons = changed_stacks(desired, snapshot, current, changed_paths, own)
+    for group, paths in _other_repo_groups(snapshot, names, last_good):
+        for name, found in changed_stacks(desired, snapshot, current, paths, group).items():
+            reasons.setdefault(name, []).extend(found)
     for name in names:
         if name not in last_good:
             reasons.setdefault(name, []).append("never deployed good")

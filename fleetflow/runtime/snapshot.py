@@ -9,7 +9,8 @@ a digest of its files, so any edit reads as a new revision.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fleetflow.errors import ConfigError
@@ -29,6 +30,12 @@ class RepoSnapshot:
     source: FileSource
     cached: CachedRepo | None = None
     root: Path | None = None
+    stacks: Mapping[str, RepoSnapshot] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """Snapshots of the other repositories stacks take their files from (see runtime.stack_repos)."""
+
+    def for_stack(self, name: str) -> RepoSnapshot:
+        """The snapshot stack ``name`` reads its files from: its own repository's, else this one."""
+        return self.stacks.get(name, self)
 
     @property
     def short(self) -> str:
@@ -72,8 +79,11 @@ def worktree_snapshot(root: Path) -> RepoSnapshot:
 def git_snapshot(
     cache: RepoCache, repo: str, *, branch: str = "main", commit: str | None = None
 ) -> RepoSnapshot:
-    """Fetch ``branch`` of ``repo`` into the cache and open ``commit`` (default: the branch head)."""
-    cached = cache.ensure(repo, branch)
+    """Fetch ``branch`` of ``repo`` into the cache and open ``commit`` (default: the branch head).
+
+    A commit the cache already holds (a poll just fetched it) is opened without a second fetch.
+    """
+    cached = (cache.holding(repo, branch, commit) if commit else None) or cache.ensure(repo, branch)
     sha = commit or cached.head()
     source = GitTreeSource(cached.repo, sha)
     return RepoSnapshot(repo=repo, commit=source.hexsha, source=source, cached=cached)

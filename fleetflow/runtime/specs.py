@@ -24,6 +24,7 @@ from fleetflow.runtime.snapshot import RepoSnapshot
 
 def compose_files(stack: Stack, snapshot: RepoSnapshot, desired: Desired) -> list[str]:
     """Compose files of ``stack`` relative to its run directory (the first candidate found when unset)."""
+    snapshot = snapshot.for_stack(stack.name)
     cfg = stack.config
     run_dir = cfg.run_directory.strip("/")
     if cfg.file_paths:
@@ -58,7 +59,9 @@ def _reader(snapshot: RepoSnapshot) -> Callable[[str], bytes | None]:
 
 
 def stack_inputs(stack: Stack, snapshot: RepoSnapshot, desired: Desired) -> tuple[list[str], StackInputs]:
-    """(compose files relative to the run directory, the stack's input set)."""
+    """(compose files relative to the run directory, the stack's input set), read from the stack's own
+    repository's snapshot (``snapshot.for_stack``)."""
+    snapshot = snapshot.for_stack(stack.name)
     cfg = stack.config
     run_dir = cfg.run_directory.strip("/")
     config_hash = digest(json.dumps(state_of(desired.resources.stacks[stack.name]), sort_keys=True))
@@ -129,11 +132,14 @@ def deploy_spec(
 ) -> DeploySpec:
     """The engine input for ``stack_name`` at ``snapshot`` (values resolved, secrets listed for masking).
 
+    Files and ``commit`` come from the stack's own repository when it has one (``snapshot.for_stack``).
+
     ``secrets`` resolves the registry token of ``registry_provider``/``registry_account`` (a missing
     one is an error); without it no token is looked up (enough for the inputs digest).
     """
     stack = desired.stacks[stack_name]
     cfg = stack.config
+    synced, snapshot = snapshot, snapshot.for_stack(stack_name)  # the stack's own repository
     registry_token = _registry_token(stack, desired, secrets)
     run_dir = cfg.run_directory.strip("/")
     compose, inputs = stack_inputs(stack, snapshot, desired)
@@ -148,6 +154,7 @@ def deploy_spec(
         project=cfg.project_name,
         server=cfg.server,
         commit=snapshot.commit,
+        repo="" if snapshot is synced else snapshot.display,
         files=files,
         run_directory=cfg.run_directory.strip() if cfg.files_on_host else run_dir,
         files_on_host=cfg.files_on_host,

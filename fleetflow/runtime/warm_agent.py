@@ -23,7 +23,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.flows import Flow, load_flow_from_entrypoint
 
-from fleetflow.agent import HEARTBEAT_SECONDS, pool_name
+from fleetflow.agent import HEARTBEAT_SECONDS, PROCESS_DEPLOY_SLOTS, pool_name
+from fleetflow.runtime.wake import wake_on_scheduled
 from fleetflow.runtime.warm_runner import WarmRunner
 
 log = logging.getLogger("fleetflow.agent")
@@ -54,30 +55,31 @@ class EntrypointFlows:
 
 
 async def heartbeats(server: str, stop: asyncio.Event) -> None:
-    """Tell the API this agent is alive, as Prefect's worker does, until ``stop``."""
+    """Tell the API this agent is alive, as Prefect's worker does, until ``stop`` (one client throughout)."""
     said_down = False
-    while not stop.is_set():
-        try:
-            async with get_client() as client:
+    async with get_client() as client:
+        while not stop.is_set():
+            try:
                 await client.send_worker_heartbeat(
                     pool_name(server),
                     f"agent-{server}",
                     heartbeat_interval_seconds=int(WORKER_HEARTBEAT_SECONDS),
                 )
-            if said_down:
-                log.warning("agent %s: the Prefect API answers again", server)
-            said_down = False
-        except Exception as exc:
-            if not said_down:
-                log.warning("agent %s: heartbeat failed (%s); retrying", server, exc)
-            said_down = True
-        with anyio.move_on_after(WORKER_HEARTBEAT_SECONDS):
-            await stop.wait()
+                if said_down:
+                    log.warning("agent %s: the Prefect API answers again", server)
+                said_down = False
+            except Exception as exc:
+                if not said_down:
+                    log.warning("agent %s: heartbeat failed (%s); retrying", server, exc)
+                said_down = True
+            with anyio.move_on_after(WORKER_HEARTBEAT_SECONDS):
+                await stop.wait()
 
 
 async def run_agent(server: str, *, query_seconds: float, limit: int | None, stop: asyncio.Event) -> None:
     """Serve pool ``host-<server>`` until ``stop`` is set."""
     os.environ["FLEETFLOW_SERVER"] = server
+    os.environ.setdefault(PROCESS_DEPLOY_SLOTS, "1")  # every deploy to this host runs in this process
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
     runner = WarmRunner(
         flow_for=EntrypointFlows(), work_pool=pool_name(server), query_seconds=query_seconds, limit=limit or 8
@@ -91,6 +93,7 @@ async def run_agent(server: str, *, query_seconds: float, limit: int | None, sto
     async with asyncio.TaskGroup() as group:
         group.create_task(heartbeats(server, stop))
         group.create_task(runner.serve(stop))
+        group.create_task(wake_on_scheduled(runner.work_pool, runner.poll_once, stop))
 
 
 def main(server: str, *, query_seconds: float, limit: int | None) -> None:

@@ -7,7 +7,7 @@ rows += gate.rows()                    # plan rows: action "invalid", reason = f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -88,6 +88,8 @@ class Gate:
             )
 
 
-def gate_stacks(desired: Desired, source: FileSource) -> Gate:
-    """Run the offline checks on every stack of a sync."""
-    return Gate(validate_desired(desired, source))
+def gate_stacks(
+    desired: Desired, source: FileSource, sources: Mapping[str, FileSource] | None = None
+) -> Gate:
+    """Run the offline checks on every stack of a sync (``sources``: stacks from other repositories)."""
+    return Gate(validate_desired(desired, source, sources=sources))

@@ -7,7 +7,7 @@ the checks across stacks of one server. No Docker, no Prefect: only the files.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from fleetflow.errors import ResourceErrors
@@ -22,6 +22,7 @@ from fleetflow.resources import (
     load_resources,
     validate,
 )
+from fleetflow.resources.stack_source import stack_sources
 from fleetflow.validate.compose import ParseCache, check_stack
 from fleetflow.validate.cross import cross_stack
 from fleetflow.validate.facts import StackFacts
@@ -44,27 +45,37 @@ class OfflineSecrets:
         return value
 
 
-def checked_stacks(desired: Desired) -> list[str]:
-    """Stacks whose compose files fleetflow deploys from this repository (not templates)."""
-    repos = set(desired.resources.repos)
+def checked_stacks(desired: Desired, opened: Collection[str] = ()) -> list[str]:
+    """Stacks whose compose files fleetflow deploys from this repository, or from another repository
+    that is open (``opened``); not templates, not files on the host."""
+    other = set(stack_sources(desired.resources))
     return sorted(
         name
         for name, stack in desired.stacks.items()
-        if not stack.template
-        and not stack.config.files_on_host
-        and not stack.config.repo
-        and stack.config.linked_repo not in repos
+        if not stack.template and not stack.config.files_on_host and (name not in other or name in opened)
     )
 
 
-def validate_desired(desired: Desired, source: FileSource, *, only: Collection[str] | None = None) -> Report:
-    """Compose and cross-stack checks of every stack; findings kept for ``only`` (default all)."""
-    cache = ParseCache()
+def validate_desired(
+    desired: Desired,
+    source: FileSource,
+    *,
+    only: Collection[str] | None = None,
+    sources: Mapping[str, FileSource] | None = None,
+) -> Report:
+    """Compose and cross-stack checks of every stack; findings kept for ``only`` (default all).
+
+    ``sources``: the files of stacks that live in another repository (else they are not checked here).
+    """
+    own = dict(sources or {})
+    caches: dict[int, ParseCache] = {}
     report = Report()
     facts: list[StackFacts] = []
-    for name in checked_stacks(desired):
+    for name in checked_stacks(desired, own):
         stack = desired.stacks[name]
-        findings, stack_facts = check_stack(stack_input(stack, source), source, cache)
+        files = own.get(name, source)
+        cache = caches.setdefault(id(files), ParseCache())
+        findings, stack_facts = check_stack(stack_input(stack, files), files, cache)
         facts.append(stack_facts)
         report.extend(findings)
     report.extend(cross_stack(facts))
@@ -127,6 +138,10 @@ def desired_of(loaded: LoadResult, secrets: SecretResolver) -> Desired:
     return Desired(res, stacks, uses, frozenset(secret_names), values)
 
 
+OpenRepos = Callable[[Desired], Mapping[str, FileSource]]
+"""Fetches the other repositories stacks take their files from (``ResourceErrors`` when one fails)."""
+
+
 def validate_repo(
     source: FileSource,
     resource_paths: Sequence[str],
@@ -134,14 +149,25 @@ def validate_repo(
     secrets: SecretResolver,
     only: Collection[str] | None = None,
     repo_name: str | None = None,
+    open_repos: OpenRepos | None = None,
 ) -> tuple[Report, Desired]:
-    """Resource-file checks plus :func:`validate_desired`, for a repository on disk or at a commit."""
+    """Resource-file checks plus :func:`validate_desired`, for a repository on disk or at a commit.
+
+    With ``open_repos``, stacks from other repositories are checked in them too (else left out).
+    """
     loaded = validate(
         load_resources(source, list(resource_paths) or [""]), repo_name=repo_name, secrets=secrets
     )
     desired = desired_of(loaded, secrets)
-    report = validate_desired(desired, source, only=only)
-    resource = _resource_findings(loaded)
+    sources: Mapping[str, FileSource] = {}
+    repo_errors: list[Finding] = []
+    if open_repos is not None and not loaded.errors:
+        try:
+            sources = open_repos(desired)
+        except ResourceErrors as exc:
+            repo_errors = _resource_findings(replace(loaded, errors=exc.errors, warnings=[]))
+    report = validate_desired(desired, source, only=only, sources=sources)
+    resource = _resource_findings(loaded) + repo_errors
     if isinstance(secrets, OfflineSecrets):
         resource += [
             Finding(

@@ -101,3 +101,23 @@ async def test_project_rename_takes_the_old_project_down(
     state = await read_host_state(host)
     assert project not in state
     assert state[f"{project}-new"]["app"].state == "running"
+
+
+@pytest.mark.parametrize(
+    "late_failure",
+    [
+        pytest.param("command: [sh, -c, 'sleep 0.3; exit 4']", id="exits"),
+        pytest.param("restart: always\ncommand: [sh, -c, 'sleep 0.3; exit 5']", id="restarts-in-place"),
+    ],
+)
+async def test_a_service_failing_within_the_settle_window_is_caught(
+    host, history, make_spec: SpecFactory, project: str, testbed_image: str, late_failure: str
+) -> None:
+    """It runs when ``up`` returns and fails 0.3 s after its start: the 3 s window still sees it."""
+    good = await deploy(host, make_spec(stack(testbed_image, app="")), history)
+    assert good.status is DeployStatus.GOOD, good.reason
+    bad = make_spec(stack(testbed_image, app=late_failure), commit="c2", settle_s=3.0)
+    result = await deploy_if_changed(host, bad, history)
+    assert result.status is DeployStatus.ROLLED_BACK, result.reason
+    assert "service app" in result.reason
+    assert (await read_host_state(host))[project]["app"].commit == "c1"

@@ -40,6 +40,7 @@ def test_reconcile_reuses_one_local_prefect_server(
         second = run([FLEETFLOW, "reconcile", remote.url, "--json"], env)
         assert second.returncode == 0, second.stderr[-3000:]
         assert "reused" in second.stderr
+        assert (tmp_path / "home" / "prefect-server" / "last-used").exists()  # the idle timeout's stamp
         assert container_ids(url, "alpha") == ids  # nothing changed, nothing restarted
 
         status = run([FLEETFLOW, "prefect-server", "status"], env)

@@ -120,3 +120,51 @@ def test_no_secret_value_reaches_the_state_db_or_the_plan(
     env_file = env_files[0]
     assert env_file.stat().st_mode & 0o777 == 0o600
     assert outside in env_file.read_text()
+
+
+async def _deploy_run_tasks(stack: str, commit: str) -> tuple[list[str], list[str]]:
+    """(tags, task run names) of the newest deploy-stack run of ``stack`` at ``commit``; task runs reach
+    the API through events, so this waits (generously) until its ``deploy`` task run shows."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    name = f"deploy {stack} @ h1 {commit[:7]}"
+    async with get_client() as client:
+        for _ in range(600):
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])),
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=1,
+            )
+            if runs:
+                tasks = await client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[runs[0].id]))
+                )
+                names = sorted(t.name.rsplit("-", 1)[0] for t in tasks)
+                if "deploy" in names:
+                    return list(runs[0].tags), names
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"no deploy-stack run {name!r} with its deploy task run after 120 s")
+
+
+def test_the_sync_hands_its_spec_to_deploy_stack_which_still_runs_on_its_own(
+    prefect_harness: None, ff_home: Path, remote: GitRemote, hosts: dict[str, str], testbed_image: str
+) -> None:
+    from flows.deploy_stack import deploy_stack
+
+    head = remote.commit("fleet", fleet_files(hosts, testbed_image, stacks={"alpha": "h1"}))
+    synced = asyncio.run(sync_resources(repo=remote.url, resource_paths=["syncs"]))
+    assert synced["stacks"]["alpha"]["status"] == "good"
+    _, tasks = asyncio.run(_deploy_run_tasks("alpha", head))
+    assert tasks == ["deploy"], "the subflow fetched, loaded or checked again what its sync had built"
+
+    # run on its own (as from the UI), deploy-stack fetches, loads and builds the spec itself
+    alone = asyncio.run(
+        deploy_stack(
+            repo=remote.url, stack="alpha", server="h1", commit=head, resource_paths=["syncs"], force=True
+        )
+    )
+    assert alone["status"] == "good"
+    _, tasks = asyncio.run(_deploy_run_tasks("alpha", head))
+    assert "open-repo" in tasks

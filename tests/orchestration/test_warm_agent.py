@@ -52,3 +52,49 @@ async def test_agent_claims_pool_runs_and_heartbeats(prefect_harness: None) -> N
     finally:
         stop.set()
         await asyncio.wait_for(agent, timeout=10)
+
+
+async def test_a_run_scheduled_on_its_pool_wakes_the_agent_before_its_next_query(
+    prefect_harness: None,
+) -> None:
+    """Queries every hour: only the event stream can make the agent run it within the test's bound.
+
+    A run is created every 5 s until one completes (the first ones may come before the agent's
+    subscription is up; a later event's query claims every due run), 120 s at most.
+    """
+    server = "wagent-wake"
+    async with get_client() as client:
+        await client.create_work_pool(WorkPoolCreate(name=f"host-{server}", type="process"), overwrite=True)
+    deployment = await marker.ato_deployment(
+        name="marker-wake", work_pool_name=f"host-{server}", entrypoint_type=EntrypointType.MODULE_PATH
+    )
+    deployment_id = await deployment.aapply()
+    stop = asyncio.Event()
+    agent = asyncio.create_task(run_agent(server, query_seconds=3600, limit=None, stop=stop))
+    try:
+        async with get_client() as client:
+            for _ in range(600):  # the agent's first query is behind it once it heartbeats
+                if await client.read_workers_for_work_pool(f"host-{server}"):
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.0)  # the first query surely behind: this can only make the test stricter
+            runs = []
+            done = None
+            for tick in range(1200):  # bounded: 120 s, far below the hour between queries
+                if tick % 50 == 0:
+                    runs.append(
+                        await client.create_flow_run_from_deployment(
+                            deployment_id, parameters={"word": "woken"}
+                        )
+                    )
+                states = [(await client.read_flow_run(r.id)).state for r in runs]
+                done = next((s for s in states if s is not None and s.is_final()), None)
+                if done is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert done is not None, "no run on the pool was started by an event within 120 s"
+            assert done.type == StateType.COMPLETED, done
+            assert RAN_IN["woken"] == os.getpid()
+    finally:
+        stop.set()
+        await asyncio.wait_for(agent, timeout=10)

@@ -33,3 +33,19 @@ def test_present_hub_images_are_not_pulled_registry_and_missing_ones_are() -> No
     }
     present = {"fleetflow/busybox:latest": "sha256:aa", "127.0.0.1:27150/x:1": "sha256:bb", "nginx:1.27": ""}
     assert services_to_pull(model, present) == ["missing", "private"]
+
+
+def test_pull_policy_never_build_and_missing_are_honored() -> None:
+    model = {
+        "services": {
+            "never": {"image": "127.0.0.1:27150/never:1", "pull_policy": "never"},
+            "never-absent": {"image": "nginx:1.27", "pull_policy": "never"},
+            "built": {"image": "127.0.0.1:27150/built:1", "pull_policy": "build"},
+            "if-missing": {"image": "127.0.0.1:27150/x:1", "pull_policy": "missing"},
+            "if-missing-absent": {"image": "127.0.0.1:27150/y:1", "pull_policy": "if_not_present"},
+            "always": {"image": "127.0.0.1:27150/x:1", "pull_policy": "always"},
+        }
+    }
+    present = {"127.0.0.1:27150/never:1": "sha256:aa", "127.0.0.1:27150/x:1": "sha256:bb"}
+    assert services_to_pull(model, present) == ["always", "if-missing-absent"]
+    assert services_to_pull({"services": {"n": model["services"]["never"]}}, present) == []

@@ -27,9 +27,7 @@ server = "h"
 @pytest.mark.parametrize(
     ("line", "field"),
     [
-        ("webhook_force_deploy = true", "config.webhook_force_deploy"),
-        ('repo = "me/stacks"', "config.repo"),
-        ('linked_repo = "other"', "config.linked_repo"),
+        ('swarm = "cluster"', "config.swarm"),
     ],
 )
 def test_unsupported_field_is_a_load_error_naming_it(tmp_path: Path, line: str, field: str) -> None:
@@ -43,6 +41,13 @@ def test_unsupported_field_is_a_load_error_naming_it(tmp_path: Path, line: str, 
 def test_the_same_stack_without_them_loads(tmp_path: Path) -> None:
     (tmp_path / "resources.toml").write_text(BASE + "webhook_force_deploy = false\n")
     (tmp_path / "compose.yaml").write_text("services: {a: {image: x}}\n")
+    assert validate(load_resources(WorkTreeSource(tmp_path), [""])).errors == []
+
+
+@pytest.mark.parametrize("line", ['repo = "me/stacks"', 'linked_repo = "other"'])
+def test_files_from_another_repository_load(tmp_path: Path, line: str) -> None:
+    """Checked when that repository is fetched (fleetflow.runtime.stack_repos), not refused."""
+    (tmp_path / "resources.toml").write_text(BASE + line + "\n")
     assert validate(load_resources(WorkTreeSource(tmp_path), [""])).errors == []
 
 

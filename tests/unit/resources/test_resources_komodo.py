@@ -120,9 +120,16 @@ def test_fields_another_issue_implements_are_honored_not_refused() -> None:
         "destroy_before_deploy",
         "ignore_services",
         "extra_args",
+        "repo",
+        "git_provider",
+        "git_https",
+        "git_account",
+        "branch",
+        "commit",
+        "webhook_force_deploy",
     ):
         assert CONFIG_RULES["stack"][name].treatment is Treatment.HONORED, name
-    for name in ("repo", "webhook_force_deploy"):  # refused aloud, with what to do instead
+    for name in ("swarm", "swarm_id"):  # refused aloud, with what to do instead
         assert CONFIG_RULES["stack"][name].treatment is Treatment.REFUSED, name
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fleetflow.errors import ResourceErrors
 from fleetflow.resources import Desired, EnvSecrets, interpolate, load_resources, validate
+from fleetflow.resources.stack_source import stack_sources
 from fleetflow.runtime.snapshot import worktree_snapshot
 from fleetflow.runtime.specs import deploy_spec
 
@@ -42,14 +43,12 @@ def _desired(root: Path, case: dict[str, Any]) -> Desired | None:
 
 def _deployed_from_here(desired: Desired, repo_name: str | None) -> list[str]:
     """Stacks whose files come from this repository (not another [[repo]], not already on the host)."""
-    names = []
-    for name, stack in desired.stacks.items():
-        cfg = stack.config
-        other_repo = cfg.linked_repo and cfg.linked_repo in desired.resources.repos
-        if stack.template or cfg.files_on_host or cfg.repo or (other_repo and cfg.linked_repo != repo_name):
-            continue
-        names.append(name)
-    return names
+    other = stack_sources(desired.resources, repo_name)
+    return [
+        name
+        for name, stack in desired.stacks.items()
+        if not (stack.template or stack.config.files_on_host or name in other)
+    ]
 
 
 def _assert_specs_build(root: Path, case: dict[str, Any]) -> int:

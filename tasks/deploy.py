@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, concurrency
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 from fleetflow.agent import PROCESS_DEPLOY_SLOTS
 from fleetflow.deploy import Action, DeployResult, DeploySpec, deploy, deploy_if_changed, run_action
@@ -92,9 +93,10 @@ async def ensure_host_limit(server: str, limit: int = 2) -> str:
             try:
                 await client.read_global_concurrency_limit_by_name(name)
             except ObjectNotFound:
-                await client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=limit)
-                )
+                with contextlib.suppress(ObjectAlreadyExists):  # a deploy beside this one (warm runner)
+                    await client.create_global_concurrency_limit(
+                        GlobalConcurrencyLimitCreate(name=name, limit=limit)
+                    )
         _ensured.add(key)
     return name
 

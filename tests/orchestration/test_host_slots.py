@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from prefect import get_client
 from prefect.exceptions import ObjectNotFound
 
-from tasks.deploy import host_deploy_slot, host_limit
+from tasks.deploy import ensure_host_limit, host_deploy_slot, host_limit
 
 pytestmark = pytest.mark.prefect
 
@@ -28,4 +30,12 @@ async def test_slot_is_held_and_a_deleted_limit_is_created_again(prefect_harness
             await client.read_global_concurrency_limit_by_name(host_limit(server))
     async with host_deploy_slot(server):
         assert await active_slots(server) == 1
+    assert await active_slots(server) == 0
+
+
+async def test_deploys_beside_each_other_create_the_limit_once(prefect_harness: None) -> None:
+    # the warm runner starts a sync's deploys together in one process: each finds no limit yet
+    server = "slots-together"
+    names = await asyncio.gather(*(ensure_host_limit(server) for _ in range(5)))
+    assert set(names) == {host_limit(server)}
     assert await active_slots(server) == 0

@@ -7,12 +7,14 @@ branch head against the applied state, changing nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from fleetflow.errors import ConfigError
 from fleetflow.git import RepoCache
+from fleetflow.git.urls import clone_url
 from fleetflow.resources import (
     ChainSecrets,
     EnvSecrets,
@@ -92,7 +94,7 @@ def sync_source(store: StateStore, name: str, *, local: Sequence[SyncSource] = (
     if record is None:
         raise NotFound(f"no resource sync {name!r} in the state DB", hint="Check the name.")
     config = ResourceSyncConfig.model_validate(_config(record.config))
-    repo, branch = config.repo, config.branch
+    repo, branch, provider, https = config.repo, config.branch, config.git_provider, config.git_https
     if config.linked_repo:
         linked = store.get_resource("repo", config.linked_repo)
         if linked is None:
@@ -102,11 +104,19 @@ def sync_source(store: StateStore, name: str, *, local: Sequence[SyncSource] = (
             )
         repo_config = _config(linked.config)
         repo, branch = str(repo_config.get("repo", "")), str(repo_config.get("branch") or "main")
+        provider = str(repo_config.get("git_provider") or "github.com")
+        https = bool(repo_config.get("git_https", True))
     if not repo:
         raise ConfigError(f"resource sync {name!r} names no repository", hint="Set linked_repo or repo.")
+    try:  # `owner/name` at git_provider, as Komodo clones it; a URL or an existing local path as it is
+        url = repo if Path(repo).exists() else clone_url(repo, provider, https)
+    except ValueError as exc:
+        raise ConfigError(
+            f"resource sync {name!r}: {exc}", hint="Set repo to owner/name (with git_provider) or a URL."
+        ) from exc
     return SyncSource(
         name=name,
-        repo=repo,
+        repo=url,
         branch=branch,
         resource_paths=list(config.resource_path),
         delete=config.deletes,

@@ -137,7 +137,10 @@ RESOURCE_SYNC: dict[str, Rule] = {
     "repo": H,
     "branch": H,
     "commit": H,
-    "git_account": H,
+    "git_account": ignored(
+        "the synced repository is fetched from the URL `serve` or `reconcile` is given: put a token in it "
+        "(https://user:TOKEN@host/owner/name.git) or use an SSH deploy key"
+    ),
     "webhook_enabled": H,
     "webhook_secret": H,
     "files_on_host": ignored("fleetflow reads resource files from git"),

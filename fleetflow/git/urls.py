@@ -28,6 +28,8 @@ def clone_url(repo: str, git_provider: str = "github.com", git_https: bool = Tru
     text = repo.strip()
     if not text:
         raise ValueError("repo is empty")
+    if text.startswith("-") or git_provider.strip().startswith("-"):  # git would read it as an option
+        raise ValueError(f"repo {repo!r} / git_provider {git_provider!r} must not start with '-'")
     if is_full_location(text):
         return text
     provider = _SCHEME.sub("", git_provider.strip()).strip("/")

@@ -44,7 +44,9 @@ def test_full_locations_are_taken_as_they_are(repo: str) -> None:
     assert clone_url(repo, "ignored.example", False) == repo
 
 
-@pytest.mark.parametrize("repo", ["", "   ", "owner/../name", "owner//name", "a b/c"])
+@pytest.mark.parametrize(
+    "repo", ["", "   ", "owner/../name", "owner//name", "a b/c", "--upload-pack=x", "-u@host:owner/name"]
+)
 def test_unusable_repos_are_refused(repo: str) -> None:
     with pytest.raises(ValueError, match="repo"):
         clone_url(repo)
@@ -53,6 +55,8 @@ def test_unusable_repos_are_refused(repo: str) -> None:
 def test_an_empty_provider_is_refused() -> None:
     with pytest.raises(ValueError, match="git_provider"):
         clone_url("owner/name", "  ")
+    with pytest.raises(ValueError, match="git_provider"):
+        clone_url("owner/name", "--upload-pack=x")
 
 
 def test_rewrite_takes_the_longest_matching_prefix() -> None:

@@ -241,6 +241,9 @@ class WarmServe:
         def run() -> None:
             try:
                 asyncio.run(main())
+            except BaseException as exc:  # said before the stop: the process may exit before excepthook
+                stopper.say(f"the runner stopped: {type(exc).__name__}: {exc}")
+                raise
             finally:
                 stopper.request("runner-exit")
 
@@ -288,6 +291,10 @@ def run_serve(
         start_http(sync_name, branch, port, secret, warm.on_push, source, wake=warm.wake)
     stopper.phase = f"registering {len(entries)} deployments with the Prefect API"
     warm.start(stopper)
+    while not warm.ready.wait(0.1):  # "serving" only once the deployments exist (or the runner ended)
+        if stopper.requested:
+            stopper.wait()
+            return
     stopper.phase = f"serving {sync_name} ({repo}, branch {branch})"
     api = f", API on port {port}" if port else ""
     stopper.say(f"serving {sync_name}: polls every {poll_seconds} s, health every minute{api}")

@@ -9,6 +9,7 @@ the stack merely looks changed and is redeployed (the safe direction).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,7 +108,14 @@ class DeploysMixin(StoreBase):
     def record_health(self, host: str, facts: dict[str, Any]) -> HealthSample:
         """Store one sample of host facts (old samples expire after the retention)."""
         sample = HealthSample(host=host, at=utcnow(), facts=facts)
-        doc = {"_id": new_id(), "host": host, "at": to_db(sample.at), "facts": encode(facts)}
+        # "seq" orders samples taken within one millisecond (the precision of a BSON date)
+        doc = {
+            "_id": new_id(),
+            "host": host,
+            "at": to_db(sample.at),
+            "seq": time.time_ns(),
+            "facts": encode(facts),
+        }
         self._backend.insert(f"recording health of {host!r}", "health", doc)
         self._health_writes += 1
         if not self._health_ttl_index and self._health_writes % PURGE_EVERY == 0:
@@ -116,7 +124,9 @@ class DeploysMixin(StoreBase):
 
     def latest_health(self, host: str) -> HealthSample | None:
         """The newest sample of ``host``."""
-        docs = self._find(f"reading health of {host!r}", "health", {"host": host}, sort=[("at", -1)], limit=1)
+        docs = self._find(
+            f"reading health of {host!r}", "health", {"host": host}, sort=[("at", -1), ("seq", -1)], limit=1
+        )
         if not docs:
             return None
         doc = docs[0]
